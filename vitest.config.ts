@@ -1,0 +1,34 @@
+import { defineConfig } from 'vitest/config';
+
+// Tiers as vitest projects (see ARCHITECTURE.md §6): `vitest --project unit` is the fast loop.
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        test: {
+          name: 'unit',
+          include: ['{broker,client,zookeeper-ensemble,deploy}/**/*.test.ts'],
+          testTimeout: 20_000,
+        },
+      },
+      {
+        test: {
+          name: 'multiproc',
+          include: ['test/multiproc/**/*.test.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+          fileParallelism: false,
+        },
+      },
+      {
+        test: {
+          name: 'conformance',
+          include: ['test/conformance/**/*.test.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+          fileParallelism: false,
+        },
+      },
+    ],
+  },
+});
