@@ -1,0 +1,857 @@
+// ZooKeeperServer core (pure): client connections and sessions, request ordering, prep → commit → apply →
+// reply. It never touches sockets, files or clocks: the shell feeds it frames, time and "these zxids are
+// durable" and carries out the Ready it returns (log these txns, send these frames, close these
+// connections). Standalone it is its own quorum; in an ensemble the same core runs on the leader (prep)
+// and everywhere (apply, reads).
+import { JuteDecodeError, JuteReader, JuteWriter } from '../jute/binary.ts';
+import { EventType, KeeperErrorCode, KeeperState, OpCode, Perms, WatcherType, Xid } from '../jute/constants.ts';
+import * as R from '../jute/schema.ts';
+import type { IdRecord, StatRecord } from '../jute/schema.ts';
+import type { Txn, TxnBody } from '../jute/txn.ts';
+import { checkACL, redactDigests } from './acl/acl.ts';
+import { PrepRequestProcessor, type PrepContext, type WriteOp } from './processor/prep-request-processor.ts';
+import { generatePasswd, passwordMatches } from './session/password.ts';
+import { SessionTracker } from './session/session-tracker.ts';
+import { DataTree, type DataNode, type ProcessTxnResult } from './tree/data-tree.ts';
+import { WatcherMode } from './watch/watch-manager.ts';
+
+export type ConnectionId = number;
+
+export interface ZooKeeperServerOptions {
+  /** myid; 0 standalone. Goes into the top byte of session ids. */
+  serverId: number;
+  tickTimeMs: number;
+  minSessionTimeoutMs: number;
+  maxSessionTimeoutMs: number;
+  /** jute.maxbuffer: largest string/buffer a request may carry. */
+  maxBufferBytes: number;
+  extendedTypesEnabled?: boolean;
+  /** DigestAuthenticationProvider: "user:password" → "user:base64(sha1)"; injected so the core stays pure. */
+  digest: (userPassword: string) => string;
+  nowMs: number;
+}
+
+export type ServerJournalEvent =
+  | { type: 'session-created'; sessionId: bigint; timeoutMs: number; zxid: bigint }
+  | { type: 'session-closed'; sessionId: bigint; zxid: bigint; reason: 'client' | 'expired' }
+  | { type: 'connection-refused'; connectionId: ConnectionId; reason: string };
+
+export interface Ready {
+  /** Complete length-prefixed frames, per connection in order. */
+  frames: { connectionId: ConnectionId; bytes: Uint8Array }[];
+  /** Connections to close after their frames are flushed. */
+  closes: { connectionId: ConnectionId; reason: string }[];
+  /** Transactions to make durable, then report with committed(). */
+  txns: Txn[];
+  events: ServerJournalEvent[];
+}
+
+export interface ConnectionStats {
+  connectionId: ConnectionId;
+  remoteAddress: string;
+  sessionId: bigint;
+  sessionTimeoutMs: number;
+  establishedMs: number;
+  packetsReceived: number;
+  packetsSent: number;
+  outstandingRequests: number;
+  lastOp: string;
+  lastCxid: number;
+  lastZxid: bigint;
+  lastResponseMs: number;
+  minLatencyMs: number;
+  maxLatencyMs: number;
+  totalLatencyMs: number;
+  latencyCount: number;
+}
+
+interface QueueEntry {
+  /** Waits for this zxid to be applied; null for entries that are ready at once. */
+  zxid: bigint | null;
+  /** Produces the reply frames once it is its turn (and, for writes, its txn has been applied). */
+  respond: ((result: ProcessTxnResult | null) => void) | null;
+  result: ProcessTxnResult | null;
+  done: boolean;
+  startedMs: number;
+}
+
+interface Connection {
+  id: ConnectionId;
+  remoteAddress: string;
+  state: 'handshake' | 'connecting' | 'open' | 'closing';
+  sessionId: bigint;
+  sessionTimeoutMs: number;
+  authInfo: IdRecord[];
+  queue: QueueEntry[];
+  stats: ConnectionStats;
+}
+
+interface PendingTxn {
+  txn: Txn;
+  connectionId: ConnectionId | null;
+  entry: QueueEntry | null;
+}
+
+/** Op codes a client may send; anything else is answered UNIMPLEMENTED. */
+const WRITE_OPS = new Set<number>([
+  OpCode.create,
+  OpCode.create2,
+  OpCode.createContainer,
+  OpCode.createTTL,
+  OpCode.delete,
+  OpCode.setData,
+  OpCode.setACL,
+  OpCode.check,
+  OpCode.multi,
+]);
+
+export class ZooKeeperServer {
+  readonly tree = new DataTree();
+  readonly sessions: SessionTracker;
+  private readonly prep: PrepRequestProcessor;
+  private readonly options: ZooKeeperServerOptions;
+  private readonly connections = new Map<ConnectionId, Connection>();
+  private readonly connectionBySession = new Map<bigint, ConnectionId>();
+  /** Prepped, not yet applied, in zxid order. */
+  private readonly pending: PendingTxn[] = [];
+  /** Highest zxid handed out (ZooKeeper's hzxid). */
+  private hzxid = 0n;
+  private ready: Ready = { frames: [], closes: [], txns: [], events: [] };
+  private nowMs: number;
+  readonly stats = {
+    packetsReceived: 0,
+    packetsSent: 0,
+    minLatencyMs: Number.MAX_SAFE_INTEGER,
+    maxLatencyMs: 0,
+    totalLatencyMs: 0,
+    latencyCount: 0,
+    startedMs: 0,
+  };
+
+  constructor(options: ZooKeeperServerOptions) {
+    this.options = options;
+    this.nowMs = options.nowMs;
+    this.stats.startedMs = options.nowMs;
+    this.sessions = new SessionTracker(options.serverId, options.tickTimeMs, options.nowMs);
+    this.prep = new PrepRequestProcessor(this.tree, {
+      extendedTypesEnabled: options.extendedTypesEnabled ?? false,
+      maxTtlMs: 0xffffffffffn,
+    });
+  }
+
+  takeReady(): Ready {
+    const ready = this.ready;
+    this.ready = { frames: [], closes: [], txns: [], events: [] };
+    return ready;
+  }
+
+  get lastProcessedZxid(): bigint {
+    return this.tree.lastProcessedZxid;
+  }
+
+  get outstandingRequests(): number {
+    let total = 0;
+    for (const connection of this.connections.values()) total += connection.queue.length;
+    return total;
+  }
+
+  get pendingTxnCount(): number {
+    return this.pending.length;
+  }
+
+  connectionStats(): ConnectionStats[] {
+    return [...this.connections.values()].map((c) => ({ ...c.stats, outstandingRequests: c.queue.length }));
+  }
+
+  connectionCount(): number {
+    return this.connections.size;
+  }
+
+  // ---------- recovery ----------
+
+  /** Restore from a snapshot: nodes (parents first), sessions, and the zxid the snapshot covers. */
+  restoreSnapshot(nodes: Iterable<[string, DataNode]>, sessions: Iterable<[bigint, number]>, zxid: bigint): void {
+    for (const [path, node] of nodes) this.tree.restoreNode(path, node);
+    for (const [sessionId, timeoutMs] of sessions) this.sessions.addSession(sessionId, timeoutMs, this.nowMs);
+    this.tree.lastProcessedZxid = zxid;
+    this.hzxid = zxid;
+  }
+
+  /** Re-apply a logged transaction during startup (no clients, no replies). */
+  replayTxn(txn: Txn): void {
+    if (txn.header.zxid <= this.tree.lastProcessedZxid) return;
+    this.applySessionEffects(txn);
+    this.tree.processTxn(txn.header, txn.body);
+    this.tree.drainEvents();
+    if (txn.header.zxid > this.hzxid) this.hzxid = txn.header.zxid;
+  }
+
+  /** Sessions as a snapshot stores them. */
+  sessionsWithTimeouts(): [bigint, number][] {
+    return this.sessions.all().map((s) => [s.sessionId, s.timeoutMs]);
+  }
+
+  // ---------- connections ----------
+
+  openConnection(connectionId: ConnectionId, remoteAddress: string, nowMs: number): void {
+    this.nowMs = nowMs;
+    this.connections.set(connectionId, {
+      id: connectionId,
+      remoteAddress,
+      state: 'handshake',
+      sessionId: 0n,
+      sessionTimeoutMs: 0,
+      authInfo: [{ scheme: 'ip', id: remoteAddress.replace(/^::ffff:/, '') }],
+      queue: [],
+      stats: {
+        connectionId,
+        remoteAddress,
+        sessionId: 0n,
+        sessionTimeoutMs: 0,
+        establishedMs: nowMs,
+        packetsReceived: 0,
+        packetsSent: 0,
+        outstandingRequests: 0,
+        lastOp: 'NA',
+        lastCxid: -1,
+        lastZxid: -1n,
+        lastResponseMs: 0,
+        minLatencyMs: Number.MAX_SAFE_INTEGER,
+        maxLatencyMs: 0,
+        totalLatencyMs: 0,
+        latencyCount: 0,
+      },
+    });
+  }
+
+  /** The socket is gone: its watches go too; its session lives on until it expires or is re-attached. */
+  connectionClosed(connectionId: ConnectionId, nowMs: number): void {
+    this.nowMs = nowMs;
+    const connection = this.connections.get(connectionId);
+    if (!connection) return;
+    this.connections.delete(connectionId);
+    this.tree.removeWatcher(connectionId);
+    if (this.connectionBySession.get(connection.sessionId) === connectionId) {
+      this.connectionBySession.delete(connection.sessionId);
+    }
+    for (const pending of this.pending) if (pending.connectionId === connectionId) pending.connectionId = null;
+  }
+
+  /** One frame (without its length prefix) from a client. */
+  receive(connectionId: ConnectionId, payload: Uint8Array, nowMs: number): void {
+    this.nowMs = nowMs;
+    const connection = this.connections.get(connectionId);
+    if (!connection || connection.state === 'closing') return;
+    this.stats.packetsReceived++;
+    connection.stats.packetsReceived++;
+    try {
+      if (connection.state === 'handshake') this.handleConnect(connection, payload);
+      else this.handleRequest(connection, payload);
+    } catch (error) {
+      if (!(error instanceof JuteDecodeError)) throw error;
+      this.close(connection, `malformed request: ${error.message}`);
+    }
+  }
+
+  /** Expire sessions whose timeout passed. */
+  tick(nowMs: number): void {
+    this.nowMs = nowMs;
+    for (const session of this.sessions.expire(nowMs)) {
+      this.submitTxn(session.sessionId, 0, OpCode.closeSession, null, null, (ctx) => this.prep.prepCloseSession(ctx));
+    }
+  }
+
+  /** Transactions up to `zxid` are durable (standalone) or committed by a quorum: apply and answer. */
+  committed(zxid: bigint, nowMs: number): void {
+    this.nowMs = nowMs;
+    while (this.pending.length > 0 && this.pending[0].txn.header.zxid <= zxid) {
+      const pending = this.pending.shift()!;
+      this.apply(pending);
+    }
+  }
+
+  // ---------- handshake ----------
+
+  private handleConnect(connection: Connection, payload: Uint8Array): void {
+    const reader = new JuteReader(payload, this.options.maxBufferBytes);
+    const request = R.ConnectRequest.decode(reader);
+    // Newer clients append a readOnly flag; older ones do not.
+    if (reader.remaining > 0) reader.readBool();
+    if (request.lastZxidSeen > this.tree.lastProcessedZxid) {
+      const reason =
+        `Refusing session request for client as it has seen zxid 0x${request.lastZxidSeen.toString(16)} ` +
+        `our last zxid is 0x${this.tree.lastProcessedZxid.toString(16)} client must try another server`;
+      this.ready.events.push({ type: 'connection-refused', connectionId: connection.id, reason });
+      this.close(connection, reason);
+      return;
+    }
+    const timeoutMs = Math.min(
+      Math.max(request.timeOut, this.options.minSessionTimeoutMs),
+      this.options.maxSessionTimeoutMs,
+    );
+    connection.sessionTimeoutMs = timeoutMs;
+    connection.stats.sessionTimeoutMs = timeoutMs;
+    if (request.sessionId === 0n) {
+      const sessionId = this.sessions.createSessionId();
+      this.sessions.addSession(sessionId, timeoutMs, this.nowMs);
+      this.bindSession(connection, sessionId);
+      connection.state = 'connecting';
+      this.submitTxn(sessionId, 0, OpCode.createSession, connection, this.connectEntry(connection, true), () =>
+        this.prep.prepCreateSession(timeoutMs),
+      );
+      return;
+    }
+    // Re-attach: the session moves to this connection; a wrong password or a dead session is refused.
+    const sessionId = request.sessionId;
+    const previous = this.connectionBySession.get(sessionId);
+    if (previous !== undefined && previous !== connection.id) {
+      const old = this.connections.get(previous);
+      if (old) this.close(old, 'session re-attached from another connection');
+    }
+    const valid = passwordMatches(sessionId, request.passwd) && this.sessions.touchSession(sessionId, this.nowMs);
+    if (valid) this.bindSession(connection, sessionId);
+    const entry = this.connectEntry(connection, valid);
+    connection.queue.push(entry);
+    this.flushQueue(connection);
+  }
+
+  private bindSession(connection: Connection, sessionId: bigint): void {
+    connection.sessionId = sessionId;
+    connection.stats.sessionId = sessionId;
+    this.connectionBySession.set(sessionId, connection.id);
+  }
+
+  private connectEntry(connection: Connection, valid: boolean): QueueEntry {
+    return this.entry(null, () => {
+      const ok = valid && this.sessions.get(connection.sessionId) !== undefined;
+      const writer = startFrame();
+      R.ConnectResponse.encode(writer, {
+        protocolVersion: 0,
+        timeOut: ok ? connection.sessionTimeoutMs : 0,
+        sessionId: ok ? connection.sessionId : 0n,
+        passwd: ok ? generatePasswd(connection.sessionId) : new Uint8Array(16),
+      });
+      writer.writeBool(false); // readOnly: this server is never a read-only one
+      this.send(connection, writer);
+      if (ok) connection.state = 'open';
+      else this.close(connection, 'session expired or invalid password');
+    });
+  }
+
+  // ---------- requests ----------
+
+  private handleRequest(connection: Connection, payload: Uint8Array): void {
+    const reader = new JuteReader(payload, this.options.maxBufferBytes);
+    const header = R.RequestHeader.decode(reader);
+    const { xid, type } = header;
+    connection.stats.lastCxid = xid;
+    if (type === OpCode.auth) return this.handleAuth(connection, reader);
+    if (connection.sessionId !== 0n && !this.sessions.touchSession(connection.sessionId, this.nowMs)) {
+      // ZooKeeper drops requests of a session that is closing; the close itself follows.
+      if (type !== OpCode.closeSession) return;
+    }
+    connection.stats.lastOp = opLabel(type);
+    if (type === OpCode.closeSession) {
+      return this.submitTxn(connection.sessionId, xid, type, connection, this.closeSessionEntry(connection, xid), (ctx) =>
+        this.prep.prepCloseSession(ctx),
+      );
+    }
+    if (type === OpCode.multi) {
+      const ops = decodeMulti(reader);
+      reader.expectEnd('multi');
+      if (ops.kind === 'read') return this.enqueueRead(connection, () => this.multiRead(connection, xid, ops.ops));
+      return this.submitTxn(connection.sessionId, xid, type, connection, this.writeEntry(connection, xid, type), (ctx) =>
+        this.prep.prepMulti(ops.ops, ctx),
+      );
+    }
+    if (WRITE_OPS.has(type)) {
+      const op = decodeWrite(type, reader);
+      reader.expectEnd(`op ${type}`);
+      return this.submitTxn(connection.sessionId, xid, type, connection, this.writeEntry(connection, xid, type), (ctx) =>
+        this.prep.prepWrite(op, ctx),
+      );
+    }
+    const read = this.readHandler(connection, xid, type, reader);
+    if (read === null) {
+      // Unknown or unsupported op code: an error reply, the connection stays usable.
+      this.enqueueRead(connection, () => this.replyHeader(connection, xid, KeeperErrorCode.UNIMPLEMENTED));
+      return;
+    }
+    reader.expectEnd(`op ${type}`);
+    this.enqueueRead(connection, read);
+  }
+
+  private handleAuth(connection: Connection, reader: JuteReader): void {
+    const packet = R.AuthPacket.decode(reader);
+    const text = packet.auth ? new TextDecoder().decode(packet.auth) : '';
+    if (packet.scheme === 'digest' && text.includes(':')) {
+      const id = this.options.digest(text);
+      if (!connection.authInfo.some((a) => a.scheme === 'digest' && a.id === id)) {
+        connection.authInfo.push({ scheme: 'digest', id });
+      }
+      this.frameHeader(connection, Xid.AUTH, 0n, KeeperErrorCode.OK);
+      return;
+    }
+    // Unknown scheme or bad credentials: AUTHFAILED, then the connection is closed (as ZooKeeper does).
+    this.frameHeader(connection, Xid.AUTH, 0n, KeeperErrorCode.AUTHFAILED);
+    this.close(connection, `authentication failed for scheme ${packet.scheme}`);
+  }
+
+  private entry(zxid: bigint | null, respond: QueueEntry['respond']): QueueEntry {
+    return { zxid, respond, result: null, done: false, startedMs: this.nowMs };
+  }
+
+  private enqueueRead(connection: Connection, run: () => void): void {
+    connection.queue.push(this.entry(null, run));
+    this.flushQueue(connection);
+  }
+
+  private submitTxn(
+    sessionId: bigint,
+    cxid: number,
+    type: number,
+    connection: Connection | null,
+    entry: QueueEntry | null,
+    prepare: (ctx: PrepContext) => TxnBody,
+  ): void {
+    const zxid = ++this.hzxid;
+    const timeMs = BigInt(Math.floor(this.nowMs));
+    const session = this.sessions.get(sessionId);
+    const ctx: PrepContext = {
+      sessionId,
+      authInfo: connection?.authInfo ?? [],
+      zxid,
+      timeMs,
+      sessionValid: session !== undefined && (!session.isClosing || type === OpCode.closeSession),
+    };
+    const body = prepare(ctx);
+    if (type === OpCode.closeSession) this.sessions.setSessionClosing(sessionId);
+    const txn: Txn = { header: { clientId: sessionId, cxid, zxid, time: timeMs, type: body.type }, body };
+    if (entry && connection) {
+      entry.zxid = zxid;
+      connection.queue.push(entry);
+    }
+    this.pending.push({ txn, connectionId: connection?.id ?? null, entry });
+    this.ready.txns.push(txn);
+  }
+
+  private apply(pending: PendingTxn): void {
+    const { txn } = pending;
+    this.applySessionEffects(txn);
+    const result = this.tree.processTxn(txn.header, txn.body);
+    this.prep.applied(txn.header.zxid);
+    this.deliverWatchEvents();
+    if (txn.header.type === OpCode.closeSession) this.afterCloseSession(txn, pending.entry !== null);
+    if (pending.entry && pending.connectionId !== null) {
+      const connection = this.connections.get(pending.connectionId);
+      pending.entry.result = result;
+      pending.entry.done = true;
+      if (connection) this.flushQueue(connection);
+    }
+  }
+
+  private applySessionEffects(txn: Txn): void {
+    const { header, body } = txn;
+    if (body.type === OpCode.createSession) {
+      this.sessions.addSession(header.clientId, body.record.timeOut, this.nowMs);
+      this.ready.events.push({
+        type: 'session-created',
+        sessionId: header.clientId,
+        timeoutMs: body.record.timeOut,
+        zxid: header.zxid,
+      });
+    }
+  }
+
+  private afterCloseSession(txn: Txn, byClient: boolean): void {
+    const sessionId = txn.header.clientId;
+    this.sessions.removeSession(sessionId);
+    this.ready.events.push({ type: 'session-closed', sessionId, zxid: txn.header.zxid, reason: byClient ? 'client' : 'expired' });
+    const connectionId = this.connectionBySession.get(sessionId);
+    const connection = connectionId === undefined ? undefined : this.connections.get(connectionId);
+    // An expired session's connection is closed at once; a client's own close is answered first.
+    if (connection && !byClient) this.close(connection, 'session expired');
+  }
+
+  /** Answer queued requests in arrival order, stopping at a write whose txn has not been applied yet. */
+  private flushQueue(connection: Connection): void {
+    while (connection.queue.length > 0 && connection.state !== 'closing') {
+      const head = connection.queue[0];
+      if (head.zxid !== null && !head.done) return;
+      connection.queue.shift();
+      head.respond?.(head.result);
+      this.recordLatency(connection, head);
+    }
+  }
+
+  private recordLatency(connection: Connection, entry: QueueEntry): void {
+    const latency = Math.max(0, this.nowMs - entry.startedMs);
+    for (const s of [this.stats, connection.stats]) {
+      s.minLatencyMs = Math.min(s.minLatencyMs, latency);
+      s.maxLatencyMs = Math.max(s.maxLatencyMs, latency);
+      s.totalLatencyMs += latency;
+      s.latencyCount++;
+    }
+    connection.stats.lastResponseMs = this.nowMs;
+  }
+
+  private deliverWatchEvents(): void {
+    for (const event of this.tree.drainEvents()) {
+      const connection = this.connections.get(event.watcher);
+      if (!connection || connection.state === 'closing') continue;
+      const writer = startFrame();
+      R.ReplyHeader.encode(writer, { xid: Xid.NOTIFICATION, zxid: -1n, err: 0 });
+      R.WatcherEvent.encode(writer, { type: event.type, state: KeeperState.SyncConnected, path: event.path });
+      this.send(connection, writer);
+    }
+  }
+
+  // ---------- replies ----------
+
+  private writeEntry(connection: Connection, xid: number, type: number): QueueEntry {
+    return this.entry(0n, (result) => this.replyWrite(connection, xid, type, result!));
+  }
+
+  private closeSessionEntry(connection: Connection, xid: number): QueueEntry {
+    return this.entry(0n, (result) => {
+      this.frameHeader(connection, xid, result!.zxid, KeeperErrorCode.OK);
+      this.close(connection, 'client closed its session');
+    });
+  }
+
+  private replyWrite(connection: Connection, xid: number, type: number, result: ProcessTxnResult): void {
+    const writer = startFrame();
+    connection.stats.lastZxid = result.zxid;
+    if (result.type === OpCode.error || result.err !== 0) {
+      R.ReplyHeader.encode(writer, { xid, zxid: result.zxid, err: result.err });
+      return this.send(connection, writer);
+    }
+    R.ReplyHeader.encode(writer, { xid, zxid: result.zxid, err: 0 });
+    switch (type) {
+      case OpCode.create:
+        R.CreateResponse.encode(writer, { path: result.path });
+        break;
+      case OpCode.create2:
+      case OpCode.createContainer:
+      case OpCode.createTTL:
+        R.Create2Response.encode(writer, { path: result.path, stat: result.stat! });
+        break;
+      case OpCode.setData:
+        R.SetDataResponse.encode(writer, { stat: result.stat! });
+        break;
+      case OpCode.setACL:
+        R.SetACLResponse.encode(writer, { stat: result.stat! });
+        break;
+      case OpCode.multi:
+        encodeMultiResponse(writer, result.multiResult ?? []);
+        break;
+      default:
+        break; // delete, check: header only
+    }
+    this.send(connection, writer);
+  }
+
+  private readHandler(connection: Connection, xid: number, type: number, reader: JuteReader): (() => void) | null {
+    const tree = this.tree;
+    switch (type) {
+      case OpCode.ping:
+        return () => this.frameHeader(connection, Xid.PING, tree.lastProcessedZxid, 0);
+      case OpCode.exists: {
+        const { path, watch } = R.ExistsRequest.decode(reader);
+        return () => {
+          if (path.includes('\0')) return this.replyHeader(connection, xid, KeeperErrorCode.BADARGUMENTS);
+          const stat = tree.statNode(path, watch ? connection.id : undefined);
+          if (!stat) return this.replyHeader(connection, xid, KeeperErrorCode.NONODE);
+          this.replyRecord(connection, xid, R.ExistsResponse, { stat });
+        };
+      }
+      case OpCode.getData: {
+        const { path, watch } = R.GetDataRequest.decode(reader);
+        return () => {
+          const node = this.readableNode(connection, xid, path, Perms.READ);
+          if (!node) return;
+          const value = tree.getData(path, watch ? connection.id : undefined)!;
+          this.replyRecord(connection, xid, R.GetDataResponse, value);
+        };
+      }
+      case OpCode.getChildren:
+      case OpCode.getChildren2: {
+        const { path, watch } = R.GetChildrenRequest.decode(reader);
+        return () => {
+          if (!this.readableNode(connection, xid, path, Perms.READ)) return;
+          const value = tree.getChildren(path, watch ? connection.id : undefined)!;
+          if (type === OpCode.getChildren) this.replyRecord(connection, xid, R.GetChildrenResponse, { children: value.children });
+          else this.replyRecord(connection, xid, R.GetChildren2Response, value);
+        };
+      }
+      case OpCode.getACL: {
+        const { path } = R.GetACLRequest.decode(reader);
+        return () => {
+          const node = this.readableNode(connection, xid, path, Perms.READ | Perms.ADMIN);
+          if (!node) return;
+          const admin = checkACL(node.acl, Perms.ADMIN, connection.authInfo);
+          const stat = tree.statNode(path) as StatRecord;
+          this.replyRecord(connection, xid, R.GetACLResponse, { acl: admin ? node.acl : redactDigests(node.acl), stat });
+        };
+      }
+      case OpCode.getAllChildrenNumber: {
+        const { path } = R.GetAllChildrenNumberRequest.decode(reader);
+        return () => {
+          if (!this.readableNode(connection, xid, path, Perms.READ)) return;
+          this.replyRecord(connection, xid, R.GetAllChildrenNumberResponse, { totalNumber: tree.getAllChildrenNumber(path) });
+        };
+      }
+      case OpCode.getEphemerals: {
+        const { prefixPath } = R.GetEphemeralsRequest.decode(reader);
+        return () => {
+          const prefix = prefixPath.trim();
+          const all = tree.getEphemerals(connection.sessionId);
+          const ephemerals = prefix === '' || prefix === '/' ? all : all.filter((p) => p.startsWith(prefix));
+          this.replyRecord(connection, xid, R.GetEphemeralsResponse, { ephemerals });
+        };
+      }
+      case OpCode.sync: {
+        const { path } = R.SyncRequest.decode(reader);
+        return () => this.replyRecord(connection, xid, R.SyncResponse, { path });
+      }
+      case OpCode.setWatches:
+      case OpCode.setWatches2: {
+        const request =
+          type === OpCode.setWatches
+            ? { ...R.SetWatches.decode(reader), persistentWatches: [], persistentRecursiveWatches: [] }
+            : R.SetWatches2.decode(reader);
+        return () => {
+          tree.setWatches(
+            request.relativeZxid,
+            {
+              data: request.dataWatches,
+              exist: request.existWatches,
+              child: request.childWatches,
+              persistent: request.persistentWatches,
+              recursive: request.persistentRecursiveWatches,
+            },
+            connection.id,
+          );
+          this.deliverWatchEvents();
+          this.frameHeader(connection, Xid.SET_WATCHES, tree.lastProcessedZxid, 0);
+        };
+      }
+      case OpCode.addWatch: {
+        const { path, mode } = R.AddWatchRequest.decode(reader);
+        return () => {
+          if (mode !== 0 && mode !== 1) return this.replyHeader(connection, xid, KeeperErrorCode.BADARGUMENTS);
+          tree.addWatch(path, connection.id, mode);
+          this.replyRecord(connection, xid, R.ErrorResponse, { err: 0 });
+        };
+      }
+      case OpCode.checkWatches:
+      case OpCode.removeWatches: {
+        const { path, type: watcherType } = R.RemoveWatchesRequest.decode(reader);
+        return () => this.checkOrRemoveWatches(connection, xid, path, watcherType, type === OpCode.removeWatches);
+      }
+      case OpCode.whoAmI:
+        return () =>
+          this.replyRecord(connection, xid, R.WhoAmIResponse, {
+            clientInfo: connection.authInfo.map((id) => ({ authScheme: id.scheme, user: id.id })),
+          });
+      case OpCode.reconfig:
+        R.ReconfigRequest.decode(reader);
+        return () => this.replyHeader(connection, xid, KeeperErrorCode.RECONFIGDISABLED);
+      default:
+        // Unknown ops carry bodies we cannot parse: skip them so the connection stays in sync.
+        reader.skipRest();
+        return null;
+    }
+  }
+
+  private checkOrRemoveWatches(connection: Connection, xid: number, path: string, watcherType: number, remove: boolean): void {
+    const managers =
+      watcherType === WatcherType.Children
+        ? [this.tree.childWatches]
+        : watcherType === WatcherType.Data
+          ? [this.tree.dataWatches]
+          : [this.tree.childWatches, this.tree.dataWatches];
+    const modes = WatcherMode.STANDARD | WatcherMode.PERSISTENT | WatcherMode.PERSISTENT_RECURSIVE;
+    let found = false;
+    for (const manager of managers) {
+      if (!manager.hasWatch(path, connection.id, modes)) continue;
+      found = true;
+      if (remove) manager.removeWatch(path, connection.id, modes);
+    }
+    this.replyHeader(connection, xid, found ? KeeperErrorCode.OK : KeeperErrorCode.NOWATCHER);
+  }
+
+  private multiRead(connection: Connection, xid: number, ops: ReadOp[]): void {
+    const writer = startFrame();
+    R.ReplyHeader.encode(writer, { xid, zxid: this.tree.lastProcessedZxid, err: 0 });
+    for (const op of ops) {
+      const node = this.tree.getNode(op.path);
+      if (!node || !checkACL(node.acl, Perms.READ, connection.authInfo)) {
+        const err = node ? KeeperErrorCode.NOAUTH : KeeperErrorCode.NONODE;
+        R.MultiHeader.encode(writer, { type: OpCode.error, done: false, err });
+        R.ErrorResponse.encode(writer, { err });
+      } else if (op.type === OpCode.getData) {
+        R.MultiHeader.encode(writer, { type: op.type, done: false, err: 0 });
+        R.GetDataResponse.encode(writer, this.tree.getData(op.path)!);
+      } else {
+        R.MultiHeader.encode(writer, { type: op.type, done: false, err: 0 });
+        R.GetChildrenResponse.encode(writer, { children: this.tree.getChildren(op.path)!.children });
+      }
+    }
+    R.MultiHeader.encode(writer, { type: -1, done: true, err: -1 });
+    this.send(connection, writer);
+  }
+
+  /** The node at `path` if it exists and the connection holds `perm` on it; otherwise the error is sent. */
+  private readableNode(connection: Connection, xid: number, path: string, perm: number): DataNode | null {
+    const node = this.tree.getNode(path);
+    if (!node) {
+      this.replyHeader(connection, xid, KeeperErrorCode.NONODE);
+      return null;
+    }
+    if (!checkACL(node.acl, perm, connection.authInfo)) {
+      this.replyHeader(connection, xid, KeeperErrorCode.NOAUTH);
+      return null;
+    }
+    return node;
+  }
+
+  private replyHeader(connection: Connection, xid: number, err: number): void {
+    this.frameHeader(connection, xid, this.tree.lastProcessedZxid, err);
+  }
+
+  private frameHeader(connection: Connection, xid: number, zxid: bigint, err: number): void {
+    const writer = startFrame();
+    R.ReplyHeader.encode(writer, { xid, zxid, err });
+    this.send(connection, writer);
+  }
+
+  private replyRecord<T>(connection: Connection, xid: number, schema: R.RecordSchema<T>, value: T): void {
+    const writer = startFrame();
+    R.ReplyHeader.encode(writer, { xid, zxid: this.tree.lastProcessedZxid, err: 0 });
+    schema.encode(writer, value);
+    this.send(connection, writer);
+  }
+
+  private send(connection: Connection, writer: JuteWriter): void {
+    writer.patchInt(0, writer.length - 4);
+    this.ready.frames.push({ connectionId: connection.id, bytes: writer.toBytes() });
+    this.stats.packetsSent++;
+    connection.stats.packetsSent++;
+  }
+
+  private close(connection: Connection, reason: string): void {
+    if (connection.state === 'closing') return;
+    connection.state = 'closing';
+    this.ready.closes.push({ connectionId: connection.id, reason });
+  }
+}
+
+function startFrame(): JuteWriter {
+  return new JuteWriter(128).writeInt(0);
+}
+
+function opLabel(type: number): string {
+  switch (type) {
+    case OpCode.ping:
+      return 'PING';
+    case OpCode.getData:
+      return 'GETD';
+    case OpCode.setData:
+      return 'SETD';
+    case OpCode.create:
+    case OpCode.create2:
+      return 'CREA';
+    case OpCode.delete:
+      return 'DELE';
+    case OpCode.exists:
+      return 'EXIS';
+    case OpCode.getChildren:
+    case OpCode.getChildren2:
+      return 'GETC';
+    case OpCode.multi:
+      return 'MULT';
+    case OpCode.closeSession:
+      return 'CLOS';
+    default:
+      return String(type);
+  }
+}
+
+// ---------- request decoding ----------
+
+function decodeWrite(type: number, reader: JuteReader): WriteOp {
+  switch (type) {
+    case OpCode.create:
+    case OpCode.create2:
+    case OpCode.createContainer: {
+      const r = R.CreateRequest.decode(reader);
+      return { type, path: r.path, data: r.data, acl: r.acl, flags: r.flags, ttl: -1n };
+    }
+    case OpCode.createTTL: {
+      const r = R.CreateTTLRequest.decode(reader);
+      return { type, path: r.path, data: r.data, acl: r.acl, flags: r.flags, ttl: r.ttl };
+    }
+    case OpCode.delete:
+      return { type, ...R.DeleteRequest.decode(reader) };
+    case OpCode.setData:
+      return { type, ...R.SetDataRequest.decode(reader) };
+    case OpCode.setACL:
+      return { type, ...R.SetACLRequest.decode(reader) };
+    case OpCode.check:
+      return { type, ...R.CheckVersionRequest.decode(reader) };
+    default:
+      throw new JuteDecodeError(`op ${type} is not allowed here`);
+  }
+}
+
+interface ReadOp {
+  type: typeof OpCode.getData | typeof OpCode.getChildren;
+  path: string;
+}
+
+/** A multi holds only writes (a transaction) or only reads (multiRead); ZooKeeper refuses a mix. */
+function decodeMulti(reader: JuteReader): { kind: 'write'; ops: WriteOp[] } | { kind: 'read'; ops: ReadOp[] } {
+  const writes: WriteOp[] = [];
+  const reads: ReadOp[] = [];
+  for (;;) {
+    const header = R.MultiHeader.decode(reader);
+    if (header.done) break;
+    if (header.type === OpCode.getData) reads.push({ type: header.type, path: R.GetDataRequest.decode(reader).path });
+    else if (header.type === OpCode.getChildren) {
+      reads.push({ type: header.type, path: R.GetChildrenRequest.decode(reader).path });
+    } else writes.push(decodeWrite(header.type, reader));
+  }
+  if (reads.length > 0 && writes.length > 0) throw new JuteDecodeError('multi mixes read and write operations');
+  return reads.length > 0 ? { kind: 'read', ops: reads } : { kind: 'write', ops: writes };
+}
+
+function encodeMultiResponse(writer: JuteWriter, results: ProcessTxnResult[]): void {
+  for (const result of results) {
+    switch (result.type) {
+      case OpCode.create:
+        R.MultiHeader.encode(writer, { type: OpCode.create, done: false, err: 0 });
+        R.CreateResponse.encode(writer, { path: result.path });
+        break;
+      case OpCode.create2:
+      case OpCode.createTTL:
+      case OpCode.createContainer:
+        R.MultiHeader.encode(writer, { type: OpCode.create2, done: false, err: 0 });
+        R.Create2Response.encode(writer, { path: result.path, stat: result.stat! });
+        break;
+      case OpCode.setData:
+        R.MultiHeader.encode(writer, { type: OpCode.setData, done: false, err: 0 });
+        R.SetDataResponse.encode(writer, { stat: result.stat! });
+        break;
+      case OpCode.error:
+        R.MultiHeader.encode(writer, { type: OpCode.error, done: false, err: result.err });
+        R.ErrorResponse.encode(writer, { err: result.err });
+        break;
+      default:
+        R.MultiHeader.encode(writer, { type: result.type, done: false, err: 0 });
+    }
+  }
+  R.MultiHeader.encode(writer, { type: -1, done: true, err: -1 });
+}
+
+export { EventType };
