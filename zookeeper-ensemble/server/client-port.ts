@@ -33,6 +33,8 @@ interface ClientSocket {
   firstPacket: boolean;
   outgoing: Uint8Array[];
   closing: boolean;
+  /** The four-letter word this connection is answering, if any. */
+  fourLetterWord: string | null;
 }
 
 export class ClientPort {
@@ -66,6 +68,13 @@ export class ClientPort {
     return this.sockets.size;
   }
 
+  /** What the socket layer knows about a connection (cons/stat/dump print the remote port). */
+  describe(connectionId: number): { remotePort: number; fourLetterWord: string | null } | undefined {
+    const client = this.sockets.get(connectionId);
+    if (!client) return undefined;
+    return { remotePort: client.socket.remotePort ?? 0, fourLetterWord: client.fourLetterWord };
+  }
+
   private accept(socket: net.Socket): void {
     const address = (socket.remoteAddress ?? 'unknown').replace(/^::ffff:/, '');
     const count = this.perAddress.get(address) ?? 0;
@@ -85,6 +94,7 @@ export class ClientPort {
       firstPacket: true,
       outgoing: [],
       closing: false,
+      fourLetterWord: null,
     };
     this.sockets.set(client.id, client);
     socket.on('data', (data) => this.onData(client, data));
@@ -149,6 +159,7 @@ export class ClientPort {
 
   private answerFourLetterWord(client: ClientSocket, word: string): void {
     client.closing = true;
+    client.fourLetterWord = word;
     Promise.resolve()
       .then(() => this.handlers.onFourLetterWord(word))
       .then(

@@ -5,10 +5,12 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import type { Logger } from 'pino';
 import { ZooKeeperServer } from '../core/zookeeper-server.ts';
+import { startAdminServer, type AdminServerHandle } from './admin-server.ts';
 import { ClientPort } from './client-port.ts';
 import type { ZooKeeperConfig } from './config.ts';
 import { isFourLetterWordAllowed, FOUR_LETTER_WORDS } from './config.ts';
 import { purge, restore } from './file-txn-snap-log.ts';
+import { fourLetterWord } from './four-letter-words.ts';
 import { serializeSnapshot, writeSnapshotFile } from './snapshot.ts';
 import { FileTxnLog } from './txn-log.ts';
 
@@ -25,7 +27,7 @@ export interface FourLetterWordProvider {
 export interface StandaloneServerOptions {
   config: ZooKeeperConfig;
   log: Logger;
-  /** Answers four-letter words; defaults to `ruok` only until the full set is wired in. */
+  /** Answers four-letter words; defaults to the full set of four-letter-words.ts. */
   fourLetterWords?: FourLetterWordProvider;
   now?: () => number;
 }
@@ -45,6 +47,9 @@ export class StandaloneServer {
   private snapshotThreshold: number;
   private stopped = false;
   clientPortNumber = 0;
+  /** Bound AdminServer port; 0 when admin.enableServer=false. */
+  adminPortNumber = 0;
+  private adminServer: AdminServerHandle | null = null;
   /** Becomes true if the log failed: the server stops answering rather than lie about durability. */
   failed = false;
 
@@ -53,7 +58,7 @@ export class StandaloneServer {
     this.log = options.log;
     this.now = options.now ?? Date.now;
     this.startedAtMs = this.now();
-    this.fourLetterWords = options.fourLetterWords ?? ((word) => (word === 'ruok' ? 'imok' : ''));
+    this.fourLetterWords = options.fourLetterWords ?? fourLetterWord;
     this.snapshotThreshold = this.nextSnapshotThreshold();
     this.core = new ZooKeeperServer({
       serverId: 0,
@@ -99,6 +104,17 @@ export class StandaloneServer {
     const server = new StandaloneServer(options);
     await server.load();
     server.clientPortNumber = await server.clientPort.listen();
+    if (server.config.adminEnableServer) {
+      try {
+        server.adminServer = await startAdminServer(server);
+      } catch (error) {
+        // As ZooKeeper: a server whose AdminServer cannot start does not run at all.
+        server.log.error({ err: error }, 'Unable to start AdminServer, exiting abnormally');
+        await server.stop();
+        throw error;
+      }
+      server.adminPortNumber = server.adminServer.port;
+    }
     server.startTimers();
     server.log.info(
       { clientPort: server.clientPortNumber, zxid: `0x${server.core.lastProcessedZxid.toString(16)}` },
@@ -217,6 +233,11 @@ export class StandaloneServer {
     return { syncCount: this.txnLog.syncCount, lastSyncMs: this.txnLog.lastSyncMs, file: this.txnLog.file };
   }
 
+  /** Remote port of a client connection and whether it is answering a four-letter word (cons, stat, dump). */
+  describeConnection(connectionId: number): ReturnType<ClientPort['describe']> {
+    return this.clientPort.describe(connectionId);
+  }
+
   get connectionCount(): number {
     return this.clientPort.connectionCount;
   }
@@ -225,6 +246,7 @@ export class StandaloneServer {
     if (this.stopped) return;
     this.stopped = true;
     for (const timer of this.timers) clearInterval(timer);
+    await this.adminServer?.close();
     await this.clientPort.stop();
     await this.txnLog.close();
     this.log.info('ZooKeeper server stopped');
