@@ -4,7 +4,15 @@
 // connections). Standalone it is its own quorum; in an ensemble the same core runs on the leader (prep)
 // and everywhere (apply, reads).
 import { JuteDecodeError, JuteReader, JuteWriter } from '../jute/binary.ts';
-import { EventType, KeeperErrorCode, KeeperState, OpCode, Perms, WatcherType, Xid } from '../jute/constants.ts';
+import {
+  EventType,
+  KeeperErrorCode,
+  KeeperState,
+  OpCode,
+  Perms,
+  WatcherType,
+  Xid,
+} from '../jute/constants.ts';
 import * as R from '../jute/schema.ts';
 import type { IdRecord, StatRecord } from '../jute/schema.ts';
 import type { Txn, TxnBody } from '../jute/txn.ts';
@@ -29,6 +37,25 @@ export interface ZooKeeperServerOptions {
   /** DigestAuthenticationProvider: "user:password" → "user:base64(sha1)"; injected so the core stays pure. */
   digest: (userPassword: string) => string;
   nowMs: number;
+  mode?: ServingMode;
+  /** Observer of every applied transaction (simulation checkers, dashboards); must not throw. */
+  onApplied?: (txn: Txn) => void;
+}
+
+/**
+ * How this server handles writes: standalone and leader prepare them (zxid, checks) themselves; a follower
+ * forwards them to its leader; a stopped server (no quorum) serves no client at all.
+ */
+export type ServingMode = 'standalone' | 'leader' | 'follower' | 'stopped';
+
+/** A client request a follower hands to its leader (Zab REQUEST), or a sync to be confirmed by a quorum. */
+export interface ForwardedRequest {
+  sessionId: bigint;
+  cxid: number;
+  type: number;
+  /** The request body after its RequestHeader (for createSession: the negotiated timeout as an int). */
+  payload: Uint8Array;
+  authInfo: IdRecord[];
 }
 
 export type ServerJournalEvent =
@@ -41,8 +68,12 @@ export interface Ready {
   frames: { connectionId: ConnectionId; bytes: Uint8Array }[];
   /** Connections to close after their frames are flushed. */
   closes: { connectionId: ConnectionId; reason: string }[];
-  /** Transactions to make durable, then report with committed(). */
+  /** Transactions prepared here (standalone/leader): make durable (and propose), then report with committed(). */
   txns: Txn[];
+  /** Requests for the leader (follower writes and syncs; the leader's own syncs too). */
+  forwards: ForwardedRequest[];
+  /** Sessions a client wants to re-attach to here: the leader must confirm they are alive (REVALIDATE). */
+  revalidations: { sessionId: bigint; timeoutMs: number }[];
   events: ServerJournalEvent[];
 }
 
@@ -59,6 +90,8 @@ export interface ConnectionStats {
   lastCxid: number;
   lastZxid: bigint;
   lastResponseMs: number;
+  /** Latency of the last answered request (cons: llat). */
+  lastLatencyMs: number;
   minLatencyMs: number;
   maxLatencyMs: number;
   totalLatencyMs: number;
@@ -86,10 +119,17 @@ interface Connection {
   stats: ConnectionStats;
 }
 
-interface PendingTxn {
-  txn: Txn;
-  connectionId: ConnectionId | null;
-  entry: QueueEntry | null;
+interface Waiting {
+  entry: QueueEntry;
+  connectionId: ConnectionId;
+}
+
+function requestKey(sessionId: bigint, cxid: number): string {
+  return `${sessionId}:${cxid}`;
+}
+
+function emptyReady(): Ready {
+  return { frames: [], closes: [], txns: [], forwards: [], revalidations: [], events: [] };
 }
 
 /** Op codes a client may send; anything else is answered UNIMPLEMENTED. */
@@ -106,17 +146,24 @@ const WRITE_OPS = new Set<number>([
 ]);
 
 export class ZooKeeperServer {
-  readonly tree = new DataTree();
+  tree = new DataTree();
   readonly sessions: SessionTracker;
-  private readonly prep: PrepRequestProcessor;
+  private prep: PrepRequestProcessor;
   private readonly options: ZooKeeperServerOptions;
   private readonly connections = new Map<ConnectionId, Connection>();
   private readonly connectionBySession = new Map<bigint, ConnectionId>();
-  /** Prepped, not yet applied, in zxid order. */
-  private readonly pending: PendingTxn[] = [];
+  /** Prepared here, not yet committed, in zxid order (standalone/leader). */
+  private readonly proposed: Txn[] = [];
+  /** Client requests waiting for their txn (or sync) to complete, by session id and cxid. */
+  private readonly waiting = new Map<string, Waiting>();
+  /** Re-attaching connections waiting for the leader's REVALIDATE answer. */
+  private readonly revalidating = new Map<bigint, { entry: QueueEntry; valid: { value: boolean } }>();
+  /** Sessions touched since the last report to the leader (followers). */
+  private touched = new Map<bigint, number>();
+  mode: ServingMode;
   /** Highest zxid handed out (ZooKeeper's hzxid). */
   private hzxid = 0n;
-  private ready: Ready = { frames: [], closes: [], txns: [], events: [] };
+  private ready: Ready = emptyReady();
   private nowMs: number;
   readonly stats = {
     packetsReceived: 0,
@@ -126,10 +173,16 @@ export class ZooKeeperServer {
     totalLatencyMs: 0,
     latencyCount: 0,
     startedMs: 0,
+    /** Bytes of the last/smallest/largest reply after its length prefix; -1 until one is sent (ServerStats). */
+    lastClientResponseSize: -1,
+    minClientResponseSize: -1,
+    maxClientResponseSize: -1,
+    authFailedCount: 0,
   };
 
   constructor(options: ZooKeeperServerOptions) {
     this.options = options;
+    this.mode = options.mode ?? 'standalone';
     this.nowMs = options.nowMs;
     this.stats.startedMs = options.nowMs;
     this.sessions = new SessionTracker(options.serverId, options.tickTimeMs, options.nowMs);
@@ -141,7 +194,7 @@ export class ZooKeeperServer {
 
   takeReady(): Ready {
     const ready = this.ready;
-    this.ready = { frames: [], closes: [], txns: [], events: [] };
+    this.ready = emptyReady();
     return ready;
   }
 
@@ -156,7 +209,7 @@ export class ZooKeeperServer {
   }
 
   get pendingTxnCount(): number {
-    return this.pending.length;
+    return this.proposed.length;
   }
 
   connectionStats(): ConnectionStats[] {
@@ -167,14 +220,60 @@ export class ZooKeeperServer {
     return this.connections.size;
   }
 
+  /** srst: ZooKeeper's ServerStats.reset() — latency, packet counters and reply sizes (not auth failures). */
+  resetStats(): void {
+    const s = this.stats;
+    s.packetsReceived = 0;
+    s.packetsSent = 0;
+    s.minLatencyMs = Number.MAX_SAFE_INTEGER;
+    s.maxLatencyMs = 0;
+    s.totalLatencyMs = 0;
+    s.latencyCount = 0;
+    s.lastClientResponseSize = -1;
+    s.minClientResponseSize = -1;
+    s.maxClientResponseSize = -1;
+  }
+
+  /** crst: ServerCnxn.resetStats() on every connection (the established time and session stay). */
+  resetConnectionStats(): void {
+    for (const { stats } of this.connections.values()) {
+      stats.packetsReceived = 0;
+      stats.packetsSent = 0;
+      stats.lastOp = 'NA';
+      stats.lastCxid = -1;
+      stats.lastZxid = -1n;
+      stats.lastResponseMs = 0;
+      stats.lastLatencyMs = 0;
+      stats.minLatencyMs = Number.MAX_SAFE_INTEGER;
+      stats.maxLatencyMs = 0;
+      stats.totalLatencyMs = 0;
+      stats.latencyCount = 0;
+    }
+  }
+
   // ---------- recovery ----------
 
   /** Restore from a snapshot: nodes (parents first), sessions, and the zxid the snapshot covers. */
-  restoreSnapshot(nodes: Iterable<[string, DataNode]>, sessions: Iterable<[bigint, number]>, zxid: bigint): void {
+  restoreSnapshot(
+    nodes: Iterable<[string, DataNode]>,
+    sessions: Iterable<[bigint, number]>,
+    zxid: bigint,
+  ): void {
     for (const [path, node] of nodes) this.tree.restoreNode(path, node);
     for (const [sessionId, timeoutMs] of sessions) this.sessions.addSession(sessionId, timeoutMs, this.nowMs);
     this.tree.lastProcessedZxid = zxid;
     this.hzxid = zxid;
+  }
+
+  /** Replace the whole database with a snapshot (a follower synced by SNAP). */
+  resetFromSnapshot(nodes: Iterable<[string, DataNode]>, sessions: Iterable<[bigint, number]>, zxid: bigint): void {
+    this.tree = new DataTree();
+    this.prep = new PrepRequestProcessor(this.tree, {
+      extendedTypesEnabled: this.options.extendedTypesEnabled ?? false,
+      maxTtlMs: 0xffffffffffn,
+    });
+    this.sessions.clear();
+    this.restoreSnapshot(nodes, sessions, zxid);
   }
 
   /** Re-apply a logged transaction during startup (no clients, no replies). */
@@ -216,6 +315,7 @@ export class ZooKeeperServer {
         lastCxid: -1,
         lastZxid: -1n,
         lastResponseMs: 0,
+        lastLatencyMs: 0,
         minLatencyMs: Number.MAX_SAFE_INTEGER,
         maxLatencyMs: 0,
         totalLatencyMs: 0,
@@ -234,7 +334,8 @@ export class ZooKeeperServer {
     if (this.connectionBySession.get(connection.sessionId) === connectionId) {
       this.connectionBySession.delete(connection.sessionId);
     }
-    for (const pending of this.pending) if (pending.connectionId === connectionId) pending.connectionId = null;
+    for (const [key, waiting] of this.waiting)
+      if (waiting.connectionId === connectionId) this.waiting.delete(key);
   }
 
   /** One frame (without its length prefix) from a client. */
@@ -256,23 +357,143 @@ export class ZooKeeperServer {
   /** Expire sessions whose timeout passed. */
   tick(nowMs: number): void {
     this.nowMs = nowMs;
+    // Only the server that prepares transactions decides expiry; followers report touches instead.
+    if (this.mode !== 'standalone' && this.mode !== 'leader') return;
     for (const session of this.sessions.expire(nowMs)) {
-      this.submitTxn(session.sessionId, 0, OpCode.closeSession, null, null, (ctx) => this.prep.prepCloseSession(ctx));
+      this.submitTxn(session.sessionId, 0, OpCode.closeSession, null, null, [], (ctx) =>
+        this.prep.prepCloseSession(ctx),
+      );
     }
   }
 
-  /** Transactions up to `zxid` are durable (standalone) or committed by a quorum: apply and answer. */
+  /** Transactions prepared here, up to `zxid`, are durable (standalone) or quorum-committed (leader): apply. */
   committed(zxid: bigint, nowMs: number): void {
     this.nowMs = nowMs;
-    while (this.pending.length > 0 && this.pending[0].txn.header.zxid <= zxid) {
-      const pending = this.pending.shift()!;
-      this.apply(pending);
+    while (this.proposed.length > 0 && this.proposed[0].header.zxid <= zxid)
+      this.applyTxn(this.proposed.shift()!);
+  }
+
+  /**
+   * Change role. Leaving a serving role disconnects every client (ZooKeeper's server shuts down when the
+   * peer stops following or leading) and forgets requests in flight; a new leader restarts session expiry.
+   */
+  setMode(mode: ServingMode, nowMs: number, hzxid?: bigint): void {
+    this.nowMs = nowMs;
+    if (mode === this.mode) return;
+    for (const connection of this.connections.values()) this.close(connection, `server is now ${mode}`);
+    this.waiting.clear();
+    this.revalidating.clear();
+    this.proposed.length = 0;
+    this.prep.clear();
+    this.touched.clear();
+    this.mode = mode;
+    this.hzxid = hzxid ?? this.tree.lastProcessedZxid;
+    if (mode === 'leader' || mode === 'standalone') this.sessions.touchAll(nowMs);
+  }
+
+  /** A committed transaction from the leader (follower), or from sync/replay: apply it and answer its client. */
+  applyTxn(txn: Txn): void {
+    this.applySessionEffects(txn);
+    const result = this.tree.processTxn(txn.header, txn.body);
+    this.options.onApplied?.(txn);
+    this.prep.applied(txn.header.zxid);
+    if (txn.header.zxid > this.hzxid && this.mode !== 'leader' && this.mode !== 'standalone')
+      this.hzxid = txn.header.zxid;
+    this.deliverWatchEvents();
+    const key = requestKey(txn.header.clientId, txn.header.cxid);
+    const waiting = this.waiting.get(key);
+    if (waiting) this.waiting.delete(key);
+    if (txn.header.type === OpCode.closeSession) this.afterCloseSession(txn, waiting !== undefined);
+    if (waiting) this.complete(waiting, result);
+  }
+
+  /** The leader confirmed a sync: answer it after everything committed before it. */
+  syncCompleted(sessionId: bigint, cxid: number): void {
+    const key = requestKey(sessionId, cxid);
+    const waiting = this.waiting.get(key);
+    if (!waiting) return;
+    this.waiting.delete(key);
+    this.complete(waiting, null);
+  }
+
+  /** The leader's REVALIDATE answer for a re-attaching session. */
+  revalidated(sessionId: bigint, valid: boolean): void {
+    const pending = this.revalidating.get(sessionId);
+    if (!pending) return;
+    this.revalidating.delete(sessionId);
+    pending.valid.value = valid;
+    if (valid) this.sessions.touchSession(sessionId, this.nowMs);
+    pending.entry.done = true;
+    const connection = this.connections.get(this.connectionBySession.get(sessionId) ?? -1);
+    if (connection) this.flushQueue(connection);
+  }
+
+  /** Leader: is this session alive (a follower's client re-attaches)? Touches it if so. */
+  revalidateSession(sessionId: bigint, nowMs: number): boolean {
+    this.nowMs = nowMs;
+    return this.sessions.touchSession(sessionId, nowMs);
+  }
+
+  /** Leader: sessions a follower's clients kept alive. */
+  touchSessions(sessions: Iterable<[bigint, number]>, nowMs: number): void {
+    this.nowMs = nowMs;
+    for (const [sessionId] of sessions) this.sessions.touchSession(sessionId, nowMs);
+  }
+
+  /** Follower: sessions touched since the last call (sent to the leader with the PING answer). */
+  drainTouchedSessions(): Map<bigint, number> {
+    const touched = this.touched;
+    this.touched = new Map();
+    return touched;
+  }
+
+  /** Leader: prepare a request a follower forwarded (or a txn request of its own shell). */
+  prepForwarded(request: ForwardedRequest, nowMs: number): void {
+    this.nowMs = nowMs;
+    const reader = new JuteReader(request.payload, this.options.maxBufferBytes);
+    const { sessionId, cxid, type, authInfo } = request;
+    switch (type) {
+      case OpCode.createSession: {
+        const timeoutMs = reader.readInt();
+        this.sessions.addSession(sessionId, timeoutMs, this.nowMs);
+        return this.submitTxn(sessionId, cxid, type, null, null, authInfo, () =>
+          this.prep.prepCreateSession(timeoutMs),
+        );
+      }
+      case OpCode.closeSession:
+        return this.submitTxn(sessionId, cxid, type, null, null, authInfo, (ctx) =>
+          this.prep.prepCloseSession(ctx),
+        );
+      case OpCode.multi: {
+        const ops = decodeMulti(reader);
+        if (ops.kind !== 'write') throw new JuteDecodeError('a forwarded multi must be a transaction');
+        return this.submitTxn(sessionId, cxid, type, null, null, authInfo, (ctx) =>
+          this.prep.prepMulti(ops.ops, ctx),
+        );
+      }
+      default: {
+        const op = decodeWrite(type, reader);
+        return this.submitTxn(sessionId, cxid, type, null, null, authInfo, (ctx) =>
+          this.prep.prepWrite(op, ctx),
+        );
+      }
     }
+  }
+
+  private complete(waiting: Waiting, result: ProcessTxnResult | null): void {
+    waiting.entry.result = result;
+    waiting.entry.done = true;
+    const connection = this.connections.get(waiting.connectionId);
+    if (connection) this.flushQueue(connection);
   }
 
   // ---------- handshake ----------
 
   private handleConnect(connection: Connection, payload: Uint8Array): void {
+    if (this.mode === 'stopped') {
+      this.close(connection, 'ZooKeeperServer not running');
+      return;
+    }
     const reader = new JuteReader(payload, this.options.maxBufferBytes);
     const request = R.ConnectRequest.decode(reader);
     // Newer clients append a readOnly flag; older ones do not.
@@ -296,9 +517,10 @@ export class ZooKeeperServer {
       this.sessions.addSession(sessionId, timeoutMs, this.nowMs);
       this.bindSession(connection, sessionId);
       connection.state = 'connecting';
-      this.submitTxn(sessionId, 0, OpCode.createSession, connection, this.connectEntry(connection, true), () =>
-        this.prep.prepCreateSession(timeoutMs),
-      );
+      const entry = this.connectEntry(connection, { value: true });
+      const timeoutBytes = new JuteWriter(4).writeInt(timeoutMs).toBytes();
+      const prepare = () => this.prep.prepCreateSession(timeoutMs);
+      this.submitTxn(sessionId, 0, OpCode.createSession, connection, entry, [], prepare, timeoutBytes);
       return;
     }
     // Re-attach: the session moves to this connection; a wrong password or a dead session is refused.
@@ -308,9 +530,20 @@ export class ZooKeeperServer {
       const old = this.connections.get(previous);
       if (old) this.close(old, 'session re-attached from another connection');
     }
-    const valid = passwordMatches(sessionId, request.passwd) && this.sessions.touchSession(sessionId, this.nowMs);
-    if (valid) this.bindSession(connection, sessionId);
-    const entry = this.connectEntry(connection, valid);
+    const passwordOk = passwordMatches(sessionId, request.passwd);
+    if (passwordOk) this.bindSession(connection, sessionId);
+    if (passwordOk && this.mode === 'follower') {
+      // Session liveness is the leader's to judge: ask it (REVALIDATE) before answering.
+      const valid = { value: false };
+      const entry = this.connectEntry(connection, valid);
+      entry.zxid = 0n;
+      this.revalidating.set(sessionId, { entry, valid });
+      this.ready.revalidations.push({ sessionId, timeoutMs });
+      connection.queue.push(entry);
+      return;
+    }
+    const valid = passwordOk && this.sessions.touchSession(sessionId, this.nowMs);
+    const entry = this.connectEntry(connection, { value: valid });
     connection.queue.push(entry);
     this.flushQueue(connection);
   }
@@ -321,9 +554,9 @@ export class ZooKeeperServer {
     this.connectionBySession.set(sessionId, connection.id);
   }
 
-  private connectEntry(connection: Connection, valid: boolean): QueueEntry {
+  private connectEntry(connection: Connection, valid: { value: boolean }): QueueEntry {
     return this.entry(null, () => {
-      const ok = valid && this.sessions.get(connection.sessionId) !== undefined;
+      const ok = valid.value && this.sessions.get(connection.sessionId) !== undefined;
       const writer = startFrame();
       R.ConnectResponse.encode(writer, {
         protocolVersion: 0,
@@ -350,31 +583,64 @@ export class ZooKeeperServer {
       // ZooKeeper drops requests of a session that is closing; the close itself follows.
       if (type !== OpCode.closeSession) return;
     }
+    if (this.mode === 'follower') this.touched.set(connection.sessionId, connection.sessionTimeoutMs);
+    const body = payload.subarray(8);
     connection.stats.lastOp = opLabel(type);
     if (type === OpCode.closeSession) {
-      return this.submitTxn(connection.sessionId, xid, type, connection, this.closeSessionEntry(connection, xid), (ctx) =>
-        this.prep.prepCloseSession(ctx),
+      return this.submitTxn(
+        connection.sessionId,
+        xid,
+        type,
+        connection,
+        this.closeSessionEntry(connection, xid),
+        [],
+        (ctx) => this.prep.prepCloseSession(ctx),
+        body,
       );
     }
-    if (type === OpCode.multi) {
+    if (type === OpCode.multi || type === OpCode.multiRead) {
       const ops = decodeMulti(reader);
       reader.expectEnd('multi');
-      if (ops.kind === 'read') return this.enqueueRead(connection, () => this.multiRead(connection, xid, ops.ops));
-      return this.submitTxn(connection.sessionId, xid, type, connection, this.writeEntry(connection, xid, type), (ctx) =>
-        this.prep.prepMulti(ops.ops, ctx),
+      // Clients send read-only multis as multiRead (22); an empty one is a read too.
+      if (type === OpCode.multiRead && ops.kind === 'write' && ops.ops.length > 0)
+        throw new JuteDecodeError('multiRead holds write operations');
+      if (ops.kind === 'read' || type === OpCode.multiRead) {
+        const reads = ops.kind === 'read' ? ops.ops : [];
+        return this.enqueueRead(connection, () => this.multiRead(connection, xid, reads));
+      }
+      return this.submitTxn(
+        connection.sessionId,
+        xid,
+        type,
+        connection,
+        this.writeEntry(connection, xid, type),
+        connection.authInfo,
+        (ctx) => this.prep.prepMulti(ops.ops, ctx),
+        body,
       );
     }
     if (WRITE_OPS.has(type)) {
       const op = decodeWrite(type, reader);
       reader.expectEnd(`op ${type}`);
-      return this.submitTxn(connection.sessionId, xid, type, connection, this.writeEntry(connection, xid, type), (ctx) =>
-        this.prep.prepWrite(op, ctx),
+      return this.submitTxn(
+        connection.sessionId,
+        xid,
+        type,
+        connection,
+        this.writeEntry(connection, xid, type),
+        connection.authInfo,
+        (ctx) => this.prep.prepWrite(op, ctx),
+        body,
       );
     }
     const read = this.readHandler(connection, xid, type, reader);
     if (read === null) {
-      // Unknown or unsupported op code: an error reply, the connection stays usable.
-      this.enqueueRead(connection, () => this.replyHeader(connection, xid, KeeperErrorCode.UNIMPLEMENTED));
+      // Unknown op code: UNIMPLEMENTED with zxid -1, then the connection is closed (ZooKeeper 3.8's
+      // UnimplementedRequestProcessor: sendResponse, then sendCloseSession).
+      this.enqueueRead(connection, () => {
+        this.frameHeader(connection, xid, -1n, KeeperErrorCode.UNIMPLEMENTED);
+        this.close(connection, `unknown op code ${type}`);
+      });
       return;
     }
     reader.expectEnd(`op ${type}`);
@@ -393,6 +659,7 @@ export class ZooKeeperServer {
       return;
     }
     // Unknown scheme or bad credentials: AUTHFAILED, then the connection is closed (as ZooKeeper does).
+    this.stats.authFailedCount++;
     this.frameHeader(connection, Xid.AUTH, 0n, KeeperErrorCode.AUTHFAILED);
     this.close(connection, `authentication failed for scheme ${packet.scheme}`);
   }
@@ -412,14 +679,25 @@ export class ZooKeeperServer {
     type: number,
     connection: Connection | null,
     entry: QueueEntry | null,
+    authInfo: IdRecord[],
     prepare: (ctx: PrepContext) => TxnBody,
+    payload: Uint8Array = new Uint8Array(0),
   ): void {
+    if (entry && connection) {
+      entry.zxid = 0n;
+      connection.queue.push(entry);
+      this.waiting.set(requestKey(sessionId, cxid), { entry, connectionId: connection.id });
+    }
+    if (this.mode === 'follower') {
+      this.ready.forwards.push({ sessionId, cxid, type, payload, authInfo });
+      return;
+    }
     const zxid = ++this.hzxid;
     const timeMs = BigInt(Math.floor(this.nowMs));
     const session = this.sessions.get(sessionId);
     const ctx: PrepContext = {
       sessionId,
-      authInfo: connection?.authInfo ?? [],
+      authInfo,
       zxid,
       timeMs,
       sessionValid: session !== undefined && (!session.isClosing || type === OpCode.closeSession),
@@ -427,27 +705,8 @@ export class ZooKeeperServer {
     const body = prepare(ctx);
     if (type === OpCode.closeSession) this.sessions.setSessionClosing(sessionId);
     const txn: Txn = { header: { clientId: sessionId, cxid, zxid, time: timeMs, type: body.type }, body };
-    if (entry && connection) {
-      entry.zxid = zxid;
-      connection.queue.push(entry);
-    }
-    this.pending.push({ txn, connectionId: connection?.id ?? null, entry });
+    this.proposed.push(txn);
     this.ready.txns.push(txn);
-  }
-
-  private apply(pending: PendingTxn): void {
-    const { txn } = pending;
-    this.applySessionEffects(txn);
-    const result = this.tree.processTxn(txn.header, txn.body);
-    this.prep.applied(txn.header.zxid);
-    this.deliverWatchEvents();
-    if (txn.header.type === OpCode.closeSession) this.afterCloseSession(txn, pending.entry !== null);
-    if (pending.entry && pending.connectionId !== null) {
-      const connection = this.connections.get(pending.connectionId);
-      pending.entry.result = result;
-      pending.entry.done = true;
-      if (connection) this.flushQueue(connection);
-    }
   }
 
   private applySessionEffects(txn: Txn): void {
@@ -466,7 +725,12 @@ export class ZooKeeperServer {
   private afterCloseSession(txn: Txn, byClient: boolean): void {
     const sessionId = txn.header.clientId;
     this.sessions.removeSession(sessionId);
-    this.ready.events.push({ type: 'session-closed', sessionId, zxid: txn.header.zxid, reason: byClient ? 'client' : 'expired' });
+    this.ready.events.push({
+      type: 'session-closed',
+      sessionId,
+      zxid: txn.header.zxid,
+      reason: byClient ? 'client' : 'expired',
+    });
     const connectionId = this.connectionBySession.get(sessionId);
     const connection = connectionId === undefined ? undefined : this.connections.get(connectionId);
     // An expired session's connection is closed at once; a client's own close is answered first.
@@ -493,6 +757,9 @@ export class ZooKeeperServer {
       s.latencyCount++;
     }
     connection.stats.lastResponseMs = this.nowMs;
+    connection.stats.lastLatencyMs = latency;
+    // cons lzxid: a write's zxid, or for a read the zxid its reply header carried.
+    connection.stats.lastZxid = entry.result?.zxid ?? this.tree.lastProcessedZxid;
   }
 
   private deliverWatchEvents(): void {
@@ -551,7 +818,12 @@ export class ZooKeeperServer {
     this.send(connection, writer);
   }
 
-  private readHandler(connection: Connection, xid: number, type: number, reader: JuteReader): (() => void) | null {
+  private readHandler(
+    connection: Connection,
+    xid: number,
+    type: number,
+    reader: JuteReader,
+  ): (() => void) | null {
     const tree = this.tree;
     switch (type) {
       case OpCode.ping:
@@ -580,7 +852,8 @@ export class ZooKeeperServer {
         return () => {
           if (!this.readableNode(connection, xid, path, Perms.READ)) return;
           const value = tree.getChildren(path, watch ? connection.id : undefined)!;
-          if (type === OpCode.getChildren) this.replyRecord(connection, xid, R.GetChildrenResponse, { children: value.children });
+          if (type === OpCode.getChildren)
+            this.replyRecord(connection, xid, R.GetChildrenResponse, { children: value.children });
           else this.replyRecord(connection, xid, R.GetChildren2Response, value);
         };
       }
@@ -591,14 +864,19 @@ export class ZooKeeperServer {
           if (!node) return;
           const admin = checkACL(node.acl, Perms.ADMIN, connection.authInfo);
           const stat = tree.statNode(path) as StatRecord;
-          this.replyRecord(connection, xid, R.GetACLResponse, { acl: admin ? node.acl : redactDigests(node.acl), stat });
+          this.replyRecord(connection, xid, R.GetACLResponse, {
+            acl: admin ? node.acl : redactDigests(node.acl),
+            stat,
+          });
         };
       }
       case OpCode.getAllChildrenNumber: {
         const { path } = R.GetAllChildrenNumberRequest.decode(reader);
         return () => {
           if (!this.readableNode(connection, xid, path, Perms.READ)) return;
-          this.replyRecord(connection, xid, R.GetAllChildrenNumberResponse, { totalNumber: tree.getAllChildrenNumber(path) });
+          this.replyRecord(connection, xid, R.GetAllChildrenNumberResponse, {
+            totalNumber: tree.getAllChildrenNumber(path),
+          });
         };
       }
       case OpCode.getEphemerals: {
@@ -612,7 +890,21 @@ export class ZooKeeperServer {
       }
       case OpCode.sync: {
         const { path } = R.SyncRequest.decode(reader);
-        return () => this.replyRecord(connection, xid, R.SyncResponse, { path });
+        if (this.mode === 'standalone')
+          return () => this.replyRecord(connection, xid, R.SyncResponse, { path });
+        // In an ensemble the leader confirms the sync (after a quorum round): answer once it says so.
+        return () => {
+          const entry = this.entry(0n, () => this.replyRecord(connection, xid, R.SyncResponse, { path }));
+          this.waiting.set(requestKey(connection.sessionId, xid), { entry, connectionId: connection.id });
+          connection.queue.unshift(entry);
+          this.ready.forwards.push({
+            sessionId: connection.sessionId,
+            cxid: xid,
+            type: OpCode.sync,
+            payload: new Uint8Array(0),
+            authInfo: [],
+          });
+        };
       }
       case OpCode.setWatches:
       case OpCode.setWatches2: {
@@ -639,7 +931,8 @@ export class ZooKeeperServer {
       case OpCode.addWatch: {
         const { path, mode } = R.AddWatchRequest.decode(reader);
         return () => {
-          if (mode !== 0 && mode !== 1) return this.replyHeader(connection, xid, KeeperErrorCode.BADARGUMENTS);
+          if (mode !== 0 && mode !== 1)
+            return this.replyHeader(connection, xid, KeeperErrorCode.BADARGUMENTS);
           tree.addWatch(path, connection.id, mode);
           this.replyRecord(connection, xid, R.ErrorResponse, { err: 0 });
         };
@@ -647,7 +940,8 @@ export class ZooKeeperServer {
       case OpCode.checkWatches:
       case OpCode.removeWatches: {
         const { path, type: watcherType } = R.RemoveWatchesRequest.decode(reader);
-        return () => this.checkOrRemoveWatches(connection, xid, path, watcherType, type === OpCode.removeWatches);
+        return () =>
+          this.checkOrRemoveWatches(connection, xid, path, watcherType, type === OpCode.removeWatches);
       }
       case OpCode.whoAmI:
         return () =>
@@ -664,7 +958,13 @@ export class ZooKeeperServer {
     }
   }
 
-  private checkOrRemoveWatches(connection: Connection, xid: number, path: string, watcherType: number, remove: boolean): void {
+  private checkOrRemoveWatches(
+    connection: Connection,
+    xid: number,
+    path: string,
+    watcherType: number,
+    remove: boolean,
+  ): void {
     const managers =
       watcherType === WatcherType.Children
         ? [this.tree.childWatches]
@@ -738,6 +1038,11 @@ export class ZooKeeperServer {
     this.ready.frames.push({ connectionId: connection.id, bytes: writer.toBytes() });
     this.stats.packetsSent++;
     connection.stats.packetsSent++;
+    const size = writer.length - 4;
+    const s = this.stats;
+    s.lastClientResponseSize = size;
+    if (s.minClientResponseSize < 0 || size < s.minClientResponseSize) s.minClientResponseSize = size;
+    if (size > s.maxClientResponseSize) s.maxClientResponseSize = size;
   }
 
   private close(connection: Connection, reason: string): void {
@@ -811,18 +1116,22 @@ interface ReadOp {
 }
 
 /** A multi holds only writes (a transaction) or only reads (multiRead); ZooKeeper refuses a mix. */
-function decodeMulti(reader: JuteReader): { kind: 'write'; ops: WriteOp[] } | { kind: 'read'; ops: ReadOp[] } {
+function decodeMulti(
+  reader: JuteReader,
+): { kind: 'write'; ops: WriteOp[] } | { kind: 'read'; ops: ReadOp[] } {
   const writes: WriteOp[] = [];
   const reads: ReadOp[] = [];
   for (;;) {
     const header = R.MultiHeader.decode(reader);
     if (header.done) break;
-    if (header.type === OpCode.getData) reads.push({ type: header.type, path: R.GetDataRequest.decode(reader).path });
+    if (header.type === OpCode.getData)
+      reads.push({ type: header.type, path: R.GetDataRequest.decode(reader).path });
     else if (header.type === OpCode.getChildren) {
       reads.push({ type: header.type, path: R.GetChildrenRequest.decode(reader).path });
     } else writes.push(decodeWrite(header.type, reader));
   }
-  if (reads.length > 0 && writes.length > 0) throw new JuteDecodeError('multi mixes read and write operations');
+  if (reads.length > 0 && writes.length > 0)
+    throw new JuteDecodeError('multi mixes read and write operations');
   return reads.length > 0 ? { kind: 'read', ops: reads } : { kind: 'write', ops: writes };
 }
 

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { JuteReader, JuteWriter } from '../jute/binary.ts';
 import { FileHeader } from '../jute/schema.ts';
 import { decodeTxn, encodeTxn, type Txn } from '../jute/txn.ts';
-import { adler32 } from './checksum.ts';
+import { adler32 } from '../jute/adler32.ts';
 
 export const TXNLOG_MAGIC = 0x5a4b4c47; // "ZKLG"
 const END_OF_RECORD = 0x42; // 'B'

@@ -27,8 +27,8 @@ function isAuthenticatedScheme(scheme: string): boolean {
 function isValidId(scheme: string, id: string): boolean {
   switch (scheme) {
     case 'digest':
-      // Java's split(":") drops trailing empties: exactly "user:hash" with both parts non-empty.
-      return id.split(':').filter((part, i, parts) => part !== '' || i < parts.length - 1).length === 2;
+      // Java's split(":") drops every trailing empty part; DigestAuthenticationProvider wants exactly 2 left.
+      return id.replace(/:+$/, '').split(':').length === 2;
     case 'ip':
       return parseIpAcl(id) !== null;
     default:

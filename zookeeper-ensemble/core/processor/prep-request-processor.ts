@@ -242,8 +242,9 @@ export class PrepRequestProcessor {
     const slash = path.lastIndexOf('/');
     if (slash === -1 || path.includes('\0') || isSpecialPath(path)) fail(KeeperErrorCode.BADARGUMENTS);
     const parent = this.getRecordForPath(slash === 0 ? '/' : path.slice(0, slash));
-    const node = this.getRecordForPath(path);
+    // ZooKeeper checks DELETE on the parent before looking the node up (NOAUTH wins over NONODE).
     this.checkAcl(parent.acl, Perms.DELETE, ctx);
+    const node = this.getRecordForPath(path);
     checkAndIncVersion(node.stat!.version, version);
     if (node.childCount > 0) fail(KeeperErrorCode.NOTEMPTY);
     const updatedParent = duplicate(parent, ctx.zxid);

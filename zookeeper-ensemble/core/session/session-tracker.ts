@@ -89,6 +89,10 @@ export class SessionTracker {
     this.nextSessionId = next;
   }
 
+  clear(): void {
+    for (const sessionId of [...this.sessions.keys()]) this.removeSession(sessionId);
+  }
+
   createSessionId(): bigint {
     return this.nextSessionId++;
   }
@@ -113,6 +117,13 @@ export class SessionTracker {
     if (!session || session.isClosing) return false;
     session.expiresAtMs = this.expiryQueue.update(sessionId, session.timeoutMs, nowMs);
     return true;
+  }
+
+  /** A new leader gives every known session a full timeout from now (ZooKeeper does the same on startup). */
+  touchAll(nowMs: number): void {
+    for (const session of this.sessions.values()) {
+      if (!session.isClosing) session.expiresAtMs = this.expiryQueue.update(session.sessionId, session.timeoutMs, nowMs);
+    }
   }
 
   setSessionClosing(sessionId: bigint): void {

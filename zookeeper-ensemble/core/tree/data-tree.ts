@@ -84,9 +84,12 @@ export function copyStat(node: DataNode): StatRecord {
     ctime: s.ctime,
     mtime: s.mtime,
     version: s.version,
-    cversion: s.cversion,
+    // As DataNode.copyStat: the stored cversion counts creates; clients see creates + deletes
+    // (every create has a delete except for the children still present), so a fresh root shows -1.
+    cversion: s.cversion * 2 - node.children.size,
     aversion: s.aversion,
-    ephemeralOwner: s.ephemeralOwner,
+    // As DataNode.getClientEphemeralOwner: container and TTL markers are not shown to clients.
+    ephemeralOwner: ephemeralKind(s.ephemeralOwner) === 'session' ? s.ephemeralOwner : 0n,
     dataLength: node.data?.length ?? 0,
     numChildren: node.children.size,
     pzxid: s.pzxid,

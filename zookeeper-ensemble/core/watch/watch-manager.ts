@@ -46,9 +46,10 @@ export class WatchManager {
     const atPath = this.watchTable.get(path);
     if (atPath) {
       for (const [watcher, modes] of atPath) {
+        // A suppressed standard watch is still used up (ZooKeeper removes it before skipping the notification).
+        if (modes & WatcherMode.STANDARD) this.dropMode(path, atPath, watcher, modes, WatcherMode.STANDARD);
         if (suppress?.has(watcher)) continue;
         fired.add(watcher);
-        if (modes & WatcherMode.STANDARD) this.dropMode(path, atPath, watcher, modes, WatcherMode.STANDARD);
       }
     }
     if (this.recursiveCount > 0) {
