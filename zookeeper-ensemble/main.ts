@@ -2,8 +2,11 @@
 // (also `npx kzlab zookeeper-server zoo.cfg`). Foreground, pino logs, clean stop on SIGTERM/SIGINT.
 import type { Logger } from 'pino';
 import { createLogger } from '../client/logging/logger.ts';
-import { loadZooKeeperConfig } from './server/config.ts';
+import { isStandalone, loadZooKeeperConfig, readMyId } from './server/config.ts';
+import { QuorumPeerServer } from './server/quorum-peer-server.ts';
 import { StandaloneServer } from './server/standalone-server.ts';
+
+export type ZooKeeperProcess = StandaloneServer | QuorumPeerServer;
 
 export interface RunOptions {
   log?: Logger;
@@ -11,16 +14,26 @@ export interface RunOptions {
   handleSignals?: boolean;
 }
 
-export async function startZooKeeperServer(configPath: string, options: RunOptions = {}): Promise<StandaloneServer> {
+/** Standalone without server.N lines (or with one and standaloneEnabled), else an ensemble member (myid). */
+export async function startZooKeeperServer(configPath: string, options: RunOptions = {}): Promise<ZooKeeperProcess> {
   const root = options.log ?? createLogger();
   const { config, warnings } = await loadZooKeeperConfig(configPath);
-  const log = root.child({ node: 'zk', component: 'server' });
-  for (const warning of warnings) log.warn(warning.message);
-  if (config.servers.length > 1) {
-    throw new Error(`${configPath}: ensembles (server.N lines) are not supported by this build yet; remove them to run standalone`);
+  if (isStandalone(config)) {
+    const log = root.child({ node: 'zk', component: 'server' });
+    for (const warning of warnings) log.warn(warning.message);
+    return StandaloneServer.start({ config, log });
   }
-  const { fourLetterWord } = await import('./server/four-letter-words.ts').catch(() => ({ fourLetterWord: undefined }));
-  return StandaloneServer.start({ config, log, fourLetterWords: fourLetterWord });
+  const myId = await readMyId(config.dataDir);
+  const log = root.child({ node: `zk${myId}`, component: 'quorum-peer' });
+  for (const warning of warnings) log.warn(warning.message);
+  const voters = config.servers.filter((s) => s.role === 'participant').length;
+  if (voters % 2 === 0) {
+    log.warn(
+      `${voters} voting servers: an even ensemble tolerates no more failures than ${voters - 1} servers ` +
+        `(a majority of ${voters} is ${voters / 2 + 1}), so the extra server only adds write cost`,
+    );
+  }
+  return QuorumPeerServer.start({ config, myId, log });
 }
 
 export async function runZooKeeperServer(configPath: string, options: RunOptions = {}): Promise<void> {

@@ -133,11 +133,16 @@ export class FileTxnLog {
     for (const waiter of waiters) waiter();
   }
 
-  /** Wait for the in-flight sync, then close the file. */
-  async close(): Promise<void> {
+  /** Resolves once nothing is buffered or being synced (before the log files are rewritten). */
+  async idle(): Promise<void> {
     if (this.syncing || this.bufferedFirstZxid !== null) {
       await new Promise<void>((resolve) => this.closeWaiters.push(resolve));
     }
+  }
+
+  /** Wait for the in-flight sync, then close the file. */
+  async close(): Promise<void> {
+    await this.idle();
     this.closed = true;
     if (this.fd !== null) fs.closeSync(this.fd);
     this.fd = null;
@@ -155,6 +160,8 @@ export function fsyncDirectory(dir: string): void {
 
 export interface LogReadResult {
   txns: Txn[];
+  /** Byte offset where each txn's entry starts (to cut a file after a given zxid). */
+  entryOffsets: number[];
   /** Byte offset just past the last good entry. */
   validLength: number;
   /** Why reading stopped early (torn or corrupt tail), or null at a clean end. */
@@ -165,31 +172,33 @@ export interface LogReadResult {
 export function readLogFile(file: string): LogReadResult {
   const bytes = new Uint8Array(fs.readFileSync(file));
   const reader = new JuteReader(bytes);
-  if (bytes.length < 16) return { txns: [], validLength: 0, problem: 'file shorter than its header' };
+  if (bytes.length < 16) return { txns: [], entryOffsets: [], validLength: 0, problem: 'file shorter than its header' };
   const header = FileHeader.decode(reader);
-  if (header.magic !== TXNLOG_MAGIC) return { txns: [], validLength: 0, problem: `bad magic 0x${header.magic.toString(16)}` };
+  if (header.magic !== TXNLOG_MAGIC) return { txns: [], entryOffsets: [], validLength: 0, problem: `bad magic 0x${header.magic.toString(16)}` };
   const txns: Txn[] = [];
+  const entryOffsets: number[] = [];
   let validLength = reader.offset;
   while (reader.remaining > 0) {
-    if (reader.remaining < ENTRY_OVERHEAD) return { txns, validLength, problem: 'torn entry header' };
+    if (reader.remaining < ENTRY_OVERHEAD) return { txns, entryOffsets, validLength, problem: 'torn entry header' };
     const checksum = reader.readLong();
     const length = reader.readInt();
     // A zero length is the preallocated (zero-filled) end of the file.
-    if (length === 0 && checksum === 0n) return { txns, validLength, problem: null };
-    if (length < 0 || length + 1 > reader.remaining) return { txns, validLength, problem: 'torn entry' };
+    if (length === 0 && checksum === 0n) return { txns, entryOffsets, validLength, problem: null };
+    if (length < 0 || length + 1 > reader.remaining) return { txns, entryOffsets, validLength, problem: 'torn entry' };
     const start = reader.offset;
     const body = bytes.subarray(start, start + length);
     reader.skip(length);
-    if (reader.readByte() !== END_OF_RECORD) return { txns, validLength, problem: 'missing end-of-record marker' };
-    if (BigInt(adler32(body)) !== checksum) return { txns, validLength, problem: 'checksum mismatch' };
+    if (reader.readByte() !== END_OF_RECORD) return { txns, entryOffsets, validLength, problem: 'missing end-of-record marker' };
+    if (BigInt(adler32(body)) !== checksum) return { txns, entryOffsets, validLength, problem: 'checksum mismatch' };
     try {
       txns.push(decodeTxn(body));
+      entryOffsets.push(validLength);
     } catch (error) {
-      return { txns, validLength, problem: `undecodable txn: ${(error as Error).message}` };
+      return { txns, entryOffsets, validLength, problem: `undecodable txn: ${(error as Error).message}` };
     }
     validLength = reader.offset;
   }
-  return { txns, validLength, problem: null };
+  return { txns, entryOffsets, validLength, problem: null };
 }
 
 /** Log files sorted by starting zxid. */

@@ -65,6 +65,11 @@ export class QuorumPeer implements PeerContext {
   nowMs: number;
   out: PeerReady = emptyPeerReady();
   private pendingShutdown: string | null = null;
+  /**
+   * Learners that connected before we knew we would lead (they decide as fast as we do): their packets
+   * wait here and are replayed into the Leader, or the connections dropped if we end up following.
+   */
+  private readonly earlyLearners = new Map<number, QuorumPacketRecord[]>();
   private started = false;
 
   constructor(options: QuorumPeerOptions) {
@@ -141,6 +146,11 @@ export class QuorumPeer implements PeerContext {
     this.input(nowMs, () => {
       if (this.leader) this.leader.receive(from, p);
       else if (this.follower && from === this.follower.leaderId) this.follower.receive(p);
+      else if (this.state === 'LOOKING') {
+        const buffered = this.earlyLearners.get(from) ?? [];
+        if (buffered.length < 64) buffered.push(p);
+        this.earlyLearners.set(from, buffered);
+      } else this.out.quorumCommands.push({ type: 'disconnect', peer: from });
     });
   }
 
@@ -152,6 +162,7 @@ export class QuorumPeer implements PeerContext {
 
   quorumDisconnected(peer: number, nowMs: number): void {
     this.input(nowMs, () => {
+      this.earlyLearners.delete(peer);
       this.leader?.learnerDisconnected(peer, 'connection closed');
       if (this.follower && peer === this.follower.leaderId) this.shutdown(`lost the connection to leader ${peer}`);
     });
@@ -230,8 +241,14 @@ export class QuorumPeer implements PeerContext {
     if (!decided || this.state !== 'LOOKING') return;
     this.state = decided.state;
     this.zabState = 'DISCOVERY';
-    if (decided.state === 'LEADING') this.leader = new Leader(this);
-    else this.follower = new Follower(this, decided.leader);
+    if (decided.state === 'LEADING') {
+      this.leader = new Leader(this);
+      for (const [sid, packets] of this.earlyLearners) for (const p of packets) this.leader.receive(sid, p);
+    } else {
+      this.follower = new Follower(this, decided.leader);
+      for (const sid of this.earlyLearners.keys()) this.out.quorumCommands.push({ type: 'disconnect', peer: sid });
+    }
+    this.earlyLearners.clear();
     this.event();
   }
 
