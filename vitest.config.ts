@@ -13,6 +13,13 @@ export default defineConfig({
       },
       {
         test: {
+          name: 'sim',
+          include: ['test/sim/**/*.test.ts'],
+          testTimeout: 300_000,
+        },
+      },
+      {
+        test: {
           name: 'multiproc',
           include: ['test/multiproc/**/*.test.ts'],
           testTimeout: 120_000,

@@ -11,6 +11,7 @@ import { InvariantError } from '../../client/common/assert.ts';
 import { KZ_ERROR_CODES, KzError } from '../../client/common/errors.ts';
 import { groupHelp, type CliCommand, type CliIo, type CommandGroup } from './command.ts';
 import { benchCommand } from './commands/bench.ts';
+import { simCommand } from './commands/sim.ts';
 import { upCommand } from './commands/up.ts';
 import { zookeeperServerCommand } from './commands/zookeeper-server.ts';
 import { UsageError } from './flags.ts';
@@ -25,7 +26,7 @@ export const ROOT_COMMAND: CommandGroup = {
   name: 'kzlab',
   summary:
     'kzlab: a ZooKeeper ensemble and Kafka brokers as real processes, for learning and failure drills.',
-  subcommands: [upCommand, zookeeperServerCommand, benchCommand],
+  subcommands: [upCommand, zookeeperServerCommand, benchCommand, simCommand],
 };
 
 /** Runs the command line `argv` (without `node` and the script) and returns the exit status. */

@@ -119,6 +119,8 @@ export class SimCluster {
   readonly canonical = new Map<bigint, string>();
   readonly leadersByEpoch = new Map<bigint, number>();
   readonly violations: string[] = [];
+  /** Scripted scenarios act at exact protocol moments (e.g. crash the leader as it sends a COMMIT). */
+  quorumSendHook: ((from: number, to: number, packet: QuorumPacketRecord) => void) | null = null;
   readonly journal: string[] = [];
   private readonly sessionIds = new Set<bigint>();
 
@@ -305,14 +307,18 @@ export class SimCluster {
   }
 
   private carryOut(node: SimNode, peer: QuorumPeer, ready: PeerReady): void {
+    // A scenario hook may crash this node in the middle: a dead process does nothing more.
+    const alive = () => node.peer === peer;
     for (const action of ready.persist) this.persist(node, action);
     for (const event of ready.events) this.observe(node.sid, event);
-    for (const { to, notification } of ready.electionMessages) this.sendElection(node.sid, to, notification);
+    for (const { to, notification } of ready.electionMessages) if (alive()) this.sendElection(node.sid, to, notification);
     for (const command of ready.quorumCommands) {
+      if (!alive()) return;
       if (command.type === 'connect') this.connect(node.sid, command.to);
       else this.disconnect(node.sid, command.peer);
     }
-    for (const { to, packet } of ready.quorumMessages) this.sendQuorum(node.sid, to, packet);
+    for (const { to, packet } of ready.quorumMessages) if (alive()) this.sendQuorum(node.sid, to, packet);
+    if (!alive()) return;
     for (const frame of ready.client.frames) this.deliverToClient(frame.connectionId, frame.bytes);
     for (const close of ready.client.closes) this.closeClient(close.connectionId);
     this.maybeSnapshot(node, peer);
@@ -528,6 +534,8 @@ export class SimCluster {
   }
 
   private sendQuorum(from: number, to: number, packet: QuorumPacketRecord): void {
+    this.quorumSendHook?.(from, to, packet);
+    if (!this.nodes.get(from)!.peer) return; // the hook crashed the sender
     const connection = this.findConnection(from, to);
     if (!connection) return;
     if (this.prng.chance(this.faults.connectionReset)) {
@@ -680,6 +688,24 @@ export class SimCluster {
         }
       }
     }
+  }
+
+  /** Advance simulated time until `condition` holds; false if `deadlineMs` of simulated time passes first. */
+  runUntil(condition: () => boolean, deadlineMs: number, stepMs = 5): boolean {
+    const end = this.nowMs + deadlineMs;
+    while (this.nowMs < end) {
+      if (condition()) return true;
+      this.queue.runUntil(Math.min(end, this.nowMs + stepMs));
+    }
+    return condition();
+  }
+
+  /** Every running server is serving, with one leader, all at the same zxid. */
+  converged(): boolean {
+    const running = [...this.nodes.values()].filter((n) => n.peer && !n.paused);
+    if (running.some((n) => !n.peer!.serving)) return false;
+    if (this.servingLeaders().length !== 1) return false;
+    return new Set(running.map((n) => n.peer!.zk.lastProcessedZxid)).size === 1;
   }
 
   servingLeaders(): number[] {
