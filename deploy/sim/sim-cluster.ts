@@ -63,6 +63,11 @@ interface SimDisk {
   /** Appended, not yet synced (lost on crash). */
   unsynced: Txn[];
   syncing: boolean;
+  /**
+   * Bumped by every truncate/install-snapshot, with the zxid it cut at: a batch that was being synced meanwhile
+   * lands first and is then cut too (the real shell waits for the log to be idle before rewriting it).
+   */
+  rewrites: { generation: number; cutAt: bigint }[];
 }
 
 export interface SimNode {
@@ -74,6 +79,8 @@ export interface SimNode {
   /** Applied zxids of the current incarnation, after its restored snapshot. */
   applied: bigint[];
   restoredFrom: bigint;
+  /** fsyncs that completed while the process was stopped: reported when it resumes. */
+  loggedWhilePaused: bigint[];
 }
 
 interface Direction {
@@ -141,11 +148,12 @@ export class SimCluster {
       this.nodes.set(sid, {
         sid,
         peer: null,
-        disk: { snapshot: null, log: [], acceptedEpoch: 0n, currentEpoch: 0n, unsynced: [], syncing: false },
+        disk: { snapshot: null, log: [], acceptedEpoch: 0n, currentEpoch: 0n, unsynced: [], syncing: false, rewrites: [] },
         incarnation: 0,
         paused: false,
         applied: [],
         restoredFrom: 0n,
+        loggedWhilePaused: [],
       });
     }
   }
@@ -231,6 +239,7 @@ export class SimCluster {
     node.paused = false;
     node.disk.unsynced = [];
     node.disk.syncing = false;
+    node.loggedWhilePaused = [];
     this.note(`zk${sid} crashed`);
     for (const connection of this.connections.values()) {
       if (connection.open && (connection.learner === sid || connection.leader === sid))
@@ -256,6 +265,9 @@ export class SimCluster {
     const node = this.nodes.get(sid)!;
     node.paused = false;
     this.note(`zk${sid} resumed`);
+    const logged = node.loggedWhilePaused;
+    node.loggedWhilePaused = [];
+    for (const zxid of logged) this.drive(node, (peer) => peer.logged(zxid, this.nowMs));
     for (const connection of this.connections.values()) {
       this.pump(connection, connection.toLeader, connection.leader);
       this.pump(connection, connection.toLearner, connection.learner);
@@ -376,6 +388,7 @@ export class SimCluster {
       case 'truncate':
         disk.log = disk.log.filter((txn) => txn.header.zxid <= action.zxid);
         disk.unsynced = disk.unsynced.filter((txn) => txn.header.zxid <= action.zxid);
+        disk.rewrites.push({ generation: disk.rewrites.length + 1, cutAt: action.zxid });
         return;
       case 'install-snapshot':
         // The tree restarts from this snapshot: check the history from here on.
@@ -384,6 +397,7 @@ export class SimCluster {
         disk.snapshot = { zxid: action.zxid, bytes: action.bytes };
         disk.log = [];
         disk.unsynced = [];
+        disk.rewrites.push({ generation: disk.rewrites.length + 1, cutAt: -1n });
         return;
     }
   }
@@ -396,15 +410,20 @@ export class SimCluster {
     const batch = disk.unsynced;
     disk.unsynced = [];
     const incarnation = node.incarnation;
+    const generation = disk.rewrites.length;
     const { fsyncMinMs, fsyncMaxMs } = this.faults;
     this.queue.after(fsyncMinMs + this.prng.next() * (fsyncMaxMs - fsyncMinMs), () => {
       if (node.incarnation !== incarnation || !node.peer) return;
       disk.syncing = false;
-      // A truncate while syncing may have dropped some of the batch.
-      const kept = batch.filter((txn) => !disk.log.some((t) => t.header.zxid >= txn.header.zxid));
+      // A truncate or snapshot install during the sync cuts this batch too (it belonged to the old history).
+      const later = disk.rewrites.slice(generation);
+      const cutAt = later.length === 0 ? null : later.reduce((low, r) => (r.cutAt < low ? r.cutAt : low), later[0].cutAt);
+      const kept = cutAt === null ? batch : batch.filter((txn) => txn.header.zxid <= cutAt);
       disk.log.push(...kept);
+      disk.log.sort((a, b) => (a.header.zxid < b.header.zxid ? -1 : a.header.zxid > b.header.zxid ? 1 : 0));
       const last = batch[batch.length - 1].header.zxid;
-      this.drive(node, (peer) => peer.logged(last, this.nowMs));
+      if (node.paused) node.loggedWhilePaused.push(last);
+      else this.drive(node, (peer) => peer.logged(last, this.nowMs));
       this.syncSoon(node);
     });
   }

@@ -115,6 +115,7 @@ interface Connection {
   sessionId: bigint;
   sessionTimeoutMs: number;
   authInfo: IdRecord[];
+  sendsReadOnlyFlag: boolean;
   queue: QueueEntry[];
   stats: ConnectionStats;
 }
@@ -154,8 +155,11 @@ export class ZooKeeperServer {
   private readonly connectionBySession = new Map<bigint, ConnectionId>();
   /** Prepared here, not yet committed, in zxid order (standalone/leader). */
   private readonly proposed: Txn[] = [];
-  /** Client requests waiting for their txn (or sync) to complete, by session id and cxid. */
-  private readonly waiting = new Map<string, Waiting>();
+  /**
+   * Client requests waiting for their txn (or sync) to complete, by session id and cxid; a list, because
+   * nothing stops a client from reusing an xid while an earlier request with it is in flight.
+   */
+  private readonly waiting = new Map<string, Waiting[]>();
   /** Re-attaching connections waiting for the leader's REVALIDATE answer. */
   private readonly revalidating = new Map<bigint, { entry: QueueEntry; valid: { value: boolean } }>();
   /** Sessions touched since the last report to the leader (followers). */
@@ -266,7 +270,11 @@ export class ZooKeeperServer {
   }
 
   /** Replace the whole database with a snapshot (a follower synced by SNAP). */
-  resetFromSnapshot(nodes: Iterable<[string, DataNode]>, sessions: Iterable<[bigint, number]>, zxid: bigint): void {
+  resetFromSnapshot(
+    nodes: Iterable<[string, DataNode]>,
+    sessions: Iterable<[bigint, number]>,
+    zxid: bigint,
+  ): void {
     this.tree = new DataTree();
     this.prep = new PrepRequestProcessor(this.tree, {
       extendedTypesEnabled: this.options.extendedTypesEnabled ?? false,
@@ -282,6 +290,8 @@ export class ZooKeeperServer {
     this.applySessionEffects(txn);
     this.tree.processTxn(txn.header, txn.body);
     this.tree.drainEvents();
+    // As FileTxnSnapLog.processTransaction: a replayed closeSession ends the session.
+    if (txn.body.type === OpCode.closeSession) this.sessions.removeSession(txn.header.clientId);
     if (txn.header.zxid > this.hzxid) this.hzxid = txn.header.zxid;
   }
 
@@ -301,6 +311,7 @@ export class ZooKeeperServer {
       sessionId: 0n,
       sessionTimeoutMs: 0,
       authInfo: [{ scheme: 'ip', id: remoteAddress.replace(/^::ffff:/, '') }],
+      sendsReadOnlyFlag: true,
       queue: [],
       stats: {
         connectionId,
@@ -334,8 +345,11 @@ export class ZooKeeperServer {
     if (this.connectionBySession.get(connection.sessionId) === connectionId) {
       this.connectionBySession.delete(connection.sessionId);
     }
-    for (const [key, waiting] of this.waiting)
-      if (waiting.connectionId === connectionId) this.waiting.delete(key);
+    for (const [key, list] of this.waiting) {
+      const kept = list.filter((waiting) => waiting.connectionId !== connectionId);
+      if (kept.length === 0) this.waiting.delete(key);
+      else this.waiting.set(key, kept);
+    }
   }
 
   /** One frame (without its length prefix) from a client. */
@@ -343,6 +357,12 @@ export class ZooKeeperServer {
     this.nowMs = nowMs;
     const connection = this.connections.get(connectionId);
     if (!connection || connection.state === 'closing') return;
+    // A frame over jute.maxbuffer closes the connection unanswered (ZooKeeper checks the frame length
+    // before reading it; the client port does too, this keeps the core safe on its own).
+    if (payload.length > this.options.maxBufferBytes) {
+      this.close(connection, `frame of ${payload.length} bytes exceeds jute.maxbuffer`);
+      return;
+    }
     this.stats.packetsReceived++;
     connection.stats.packetsReceived++;
     try {
@@ -401,8 +421,7 @@ export class ZooKeeperServer {
       this.hzxid = txn.header.zxid;
     this.deliverWatchEvents();
     const key = requestKey(txn.header.clientId, txn.header.cxid);
-    const waiting = this.waiting.get(key);
-    if (waiting) this.waiting.delete(key);
+    const waiting = this.takeWaiting(key);
     if (txn.header.type === OpCode.closeSession) this.afterCloseSession(txn, waiting !== undefined);
     if (waiting) this.complete(waiting, result);
   }
@@ -410,10 +429,8 @@ export class ZooKeeperServer {
   /** The leader confirmed a sync: answer it after everything committed before it. */
   syncCompleted(sessionId: bigint, cxid: number): void {
     const key = requestKey(sessionId, cxid);
-    const waiting = this.waiting.get(key);
-    if (!waiting) return;
-    this.waiting.delete(key);
-    this.complete(waiting, null);
+    const waiting = this.takeWaiting(key);
+    if (waiting) this.complete(waiting, null);
   }
 
   /** The leader's REVALIDATE answer for a re-attaching session. */
@@ -450,6 +467,21 @@ export class ZooKeeperServer {
   /** Leader: prepare a request a follower forwarded (or a txn request of its own shell). */
   prepForwarded(request: ForwardedRequest, nowMs: number): void {
     this.nowMs = nowMs;
+    try {
+      this.prepForwardedBody(request);
+    } catch (error) {
+      if (!(error instanceof JuteDecodeError)) throw error;
+      const { sessionId, cxid, type, authInfo } = request;
+      const err =
+        type === OpCode.reconfig ? KeeperErrorCode.RECONFIGDISABLED : KeeperErrorCode.MARSHALLINGERROR;
+      this.submitTxn(sessionId, cxid, type, null, null, authInfo, () => ({
+        type: OpCode.error,
+        record: { err },
+      }));
+    }
+  }
+
+  private prepForwardedBody(request: ForwardedRequest): void {
     const reader = new JuteReader(request.payload, this.options.maxBufferBytes);
     const { sessionId, cxid, type, authInfo } = request;
     switch (type) {
@@ -480,6 +512,19 @@ export class ZooKeeperServer {
     }
   }
 
+  private addWaiting(key: string, waiting: Waiting): void {
+    const list = this.waiting.get(key);
+    if (list) list.push(waiting);
+    else this.waiting.set(key, [waiting]);
+  }
+
+  private takeWaiting(key: string): Waiting | undefined {
+    const list = this.waiting.get(key);
+    const first = list?.shift();
+    if (list?.length === 0) this.waiting.delete(key);
+    return first;
+  }
+
   private complete(waiting: Waiting, result: ProcessTxnResult | null): void {
     waiting.entry.result = result;
     waiting.entry.done = true;
@@ -496,8 +541,9 @@ export class ZooKeeperServer {
     }
     const reader = new JuteReader(payload, this.options.maxBufferBytes);
     const request = R.ConnectRequest.decode(reader);
-    // Newer clients append a readOnly flag; older ones do not.
-    if (reader.remaining > 0) reader.readBool();
+    // Newer clients append a readOnly flag; older ones do not, and get no flag back (as ZooKeeper does).
+    connection.sendsReadOnlyFlag = reader.remaining > 0;
+    if (connection.sendsReadOnlyFlag) reader.readBool();
     if (request.lastZxidSeen > this.tree.lastProcessedZxid) {
       const reason =
         `Refusing session request for client as it has seen zxid 0x${request.lastZxidSeen.toString(16)} ` +
@@ -564,7 +610,7 @@ export class ZooKeeperServer {
         sessionId: ok ? connection.sessionId : 0n,
         passwd: ok ? generatePasswd(connection.sessionId) : new Uint8Array(16),
       });
-      writer.writeBool(false); // readOnly: this server is never a read-only one
+      if (connection.sendsReadOnlyFlag) writer.writeBool(false); // this server is never a read-only one
       this.send(connection, writer);
       if (ok) connection.state = 'open';
       else this.close(connection, 'session expired or invalid password');
@@ -585,6 +631,46 @@ export class ZooKeeperServer {
     }
     if (this.mode === 'follower') this.touched.set(connection.sessionId, connection.sessionTimeoutMs);
     const body = payload.subarray(8);
+    try {
+      this.dispatch(connection, xid, type, reader, body);
+    } catch (error) {
+      if (!(error instanceof JuteDecodeError)) throw error;
+      this.marshallingError(connection, xid, type, body);
+    }
+  }
+
+  /**
+   * A body that does not decode gets MARSHALLINGERROR and the connection stays open, as in ZooKeeper; a
+   * write still becomes a (failed) transaction with its own zxid.
+   */
+  private marshallingError(connection: Connection, xid: number, type: number, body: Uint8Array): void {
+    if (WRITE_OPS.has(type) || type === OpCode.reconfig) {
+      const failed = (): TxnBody => ({
+        type: OpCode.error,
+        record: { err: KeeperErrorCode.MARSHALLINGERROR },
+      });
+      const entry = this.writeEntry(connection, xid, type);
+      return this.submitTxn(
+        connection.sessionId,
+        xid,
+        type,
+        connection,
+        entry,
+        connection.authInfo,
+        failed,
+        body,
+      );
+    }
+    this.enqueueRead(connection, () => this.replyHeader(connection, xid, KeeperErrorCode.MARSHALLINGERROR));
+  }
+
+  private dispatch(
+    connection: Connection,
+    xid: number,
+    type: number,
+    reader: JuteReader,
+    body: Uint8Array,
+  ): void {
     connection.stats.lastOp = opLabel(type);
     if (type === OpCode.closeSession) {
       return this.submitTxn(
@@ -600,7 +686,6 @@ export class ZooKeeperServer {
     }
     if (type === OpCode.multi || type === OpCode.multiRead) {
       const ops = decodeMulti(reader);
-      reader.expectEnd('multi');
       // Clients send read-only multis as multiRead (22); an empty one is a read too.
       if (type === OpCode.multiRead && ops.kind === 'write' && ops.ops.length > 0)
         throw new JuteDecodeError('multiRead holds write operations');
@@ -619,9 +704,26 @@ export class ZooKeeperServer {
         body,
       );
     }
+    if (type === OpCode.reconfig) {
+      R.ReconfigRequest.decode(reader);
+      const disabled = (): TxnBody => ({
+        type: OpCode.error,
+        record: { err: KeeperErrorCode.RECONFIGDISABLED },
+      });
+      const entry = this.writeEntry(connection, xid, type);
+      return this.submitTxn(
+        connection.sessionId,
+        xid,
+        type,
+        connection,
+        entry,
+        connection.authInfo,
+        disabled,
+        body,
+      );
+    }
     if (WRITE_OPS.has(type)) {
       const op = decodeWrite(type, reader);
-      reader.expectEnd(`op ${type}`);
       return this.submitTxn(
         connection.sessionId,
         xid,
@@ -643,14 +745,14 @@ export class ZooKeeperServer {
       });
       return;
     }
-    reader.expectEnd(`op ${type}`);
     this.enqueueRead(connection, read);
   }
 
   private handleAuth(connection: Connection, reader: JuteReader): void {
     const packet = R.AuthPacket.decode(reader);
     const text = packet.auth ? new TextDecoder().decode(packet.auth) : '';
-    if (packet.scheme === 'digest' && text.includes(':')) {
+    // Digest auth never fails: a wrong password just adds an id that matches no ACL.
+    if (packet.scheme === 'digest') {
       const id = this.options.digest(text);
       if (!connection.authInfo.some((a) => a.scheme === 'digest' && a.id === id)) {
         connection.authInfo.push({ scheme: 'digest', id });
@@ -686,7 +788,7 @@ export class ZooKeeperServer {
     if (entry && connection) {
       entry.zxid = 0n;
       connection.queue.push(entry);
-      this.waiting.set(requestKey(sessionId, cxid), { entry, connectionId: connection.id });
+      this.addWaiting(requestKey(sessionId, cxid), { entry, connectionId: connection.id });
     }
     if (this.mode === 'follower') {
       this.ready.forwards.push({ sessionId, cxid, type, payload, authInfo });
@@ -793,6 +895,8 @@ export class ZooKeeperServer {
       R.ReplyHeader.encode(writer, { xid, zxid: result.zxid, err: result.err });
       return this.send(connection, writer);
     }
+    // Quirk of ZooKeeper 3.8 kept on purpose: a successful bare `check` (op 13 outside a multi) gets no reply.
+    if (type === OpCode.check) return;
     R.ReplyHeader.encode(writer, { xid, zxid: result.zxid, err: 0 });
     switch (type) {
       case OpCode.create:
@@ -825,6 +929,8 @@ export class ZooKeeperServer {
     reader: JuteReader,
   ): (() => void) | null {
     const tree = this.tree;
+    // ZooKeeper's DataTree also stores the root under "", so reads of "" see the root.
+    const treePath = (path: string) => (path === '' ? '/' : path);
     switch (type) {
       case OpCode.ping:
         return () => this.frameHeader(connection, Xid.PING, tree.lastProcessedZxid, 0);
@@ -832,13 +938,15 @@ export class ZooKeeperServer {
         const { path, watch } = R.ExistsRequest.decode(reader);
         return () => {
           if (path.includes('\0')) return this.replyHeader(connection, xid, KeeperErrorCode.BADARGUMENTS);
-          const stat = tree.statNode(path, watch ? connection.id : undefined);
+          const stat = tree.statNode(treePath(path), watch ? connection.id : undefined);
           if (!stat) return this.replyHeader(connection, xid, KeeperErrorCode.NONODE);
           this.replyRecord(connection, xid, R.ExistsResponse, { stat });
         };
       }
       case OpCode.getData: {
-        const { path, watch } = R.GetDataRequest.decode(reader);
+        const request = R.GetDataRequest.decode(reader);
+        const path = treePath(request.path);
+        const watch = request.watch;
         return () => {
           const node = this.readableNode(connection, xid, path, Perms.READ);
           if (!node) return;
@@ -848,7 +956,9 @@ export class ZooKeeperServer {
       }
       case OpCode.getChildren:
       case OpCode.getChildren2: {
-        const { path, watch } = R.GetChildrenRequest.decode(reader);
+        const request = R.GetChildrenRequest.decode(reader);
+        const path = treePath(request.path);
+        const watch = request.watch;
         return () => {
           if (!this.readableNode(connection, xid, path, Perms.READ)) return;
           const value = tree.getChildren(path, watch ? connection.id : undefined)!;
@@ -858,7 +968,7 @@ export class ZooKeeperServer {
         };
       }
       case OpCode.getACL: {
-        const { path } = R.GetACLRequest.decode(reader);
+        const path = treePath(R.GetACLRequest.decode(reader).path);
         return () => {
           const node = this.readableNode(connection, xid, path, Perms.READ | Perms.ADMIN);
           if (!node) return;
@@ -871,7 +981,7 @@ export class ZooKeeperServer {
         };
       }
       case OpCode.getAllChildrenNumber: {
-        const { path } = R.GetAllChildrenNumberRequest.decode(reader);
+        const path = treePath(R.GetAllChildrenNumberRequest.decode(reader).path);
         return () => {
           if (!this.readableNode(connection, xid, path, Perms.READ)) return;
           this.replyRecord(connection, xid, R.GetAllChildrenNumberResponse, {
@@ -895,7 +1005,7 @@ export class ZooKeeperServer {
         // In an ensemble the leader confirms the sync (after a quorum round): answer once it says so.
         return () => {
           const entry = this.entry(0n, () => this.replyRecord(connection, xid, R.SyncResponse, { path }));
-          this.waiting.set(requestKey(connection.sessionId, xid), { entry, connectionId: connection.id });
+          this.addWaiting(requestKey(connection.sessionId, xid), { entry, connectionId: connection.id });
           connection.queue.unshift(entry);
           this.ready.forwards.push({
             sessionId: connection.sessionId,
@@ -925,7 +1035,7 @@ export class ZooKeeperServer {
             connection.id,
           );
           this.deliverWatchEvents();
-          this.frameHeader(connection, Xid.SET_WATCHES, tree.lastProcessedZxid, 0);
+          this.frameHeader(connection, xid, tree.lastProcessedZxid, 0);
         };
       }
       case OpCode.addWatch: {
@@ -946,11 +1056,12 @@ export class ZooKeeperServer {
       case OpCode.whoAmI:
         return () =>
           this.replyRecord(connection, xid, R.WhoAmIResponse, {
-            clientInfo: connection.authInfo.map((id) => ({ authScheme: id.scheme, user: id.id })),
+            clientInfo: connection.authInfo.map((id) => ({
+              authScheme: id.scheme,
+              // DigestAuthenticationProvider.getUserName: the id up to its colon (no password hash).
+              user: id.scheme === 'digest' ? id.id.split(':')[0] : id.id,
+            })),
           });
-      case OpCode.reconfig:
-        R.ReconfigRequest.decode(reader);
-        return () => this.replyHeader(connection, xid, KeeperErrorCode.RECONFIGDISABLED);
       default:
         // Unknown ops carry bodies we cannot parse: skip them so the connection stays in sync.
         reader.skipRest();
@@ -1138,11 +1249,12 @@ function decodeMulti(
 function encodeMultiResponse(writer: JuteWriter, results: ProcessTxnResult[]): void {
   for (const result of results) {
     switch (result.type) {
+      // Inside a multi, create2 answers like create (path only), as ZooKeeper 3.8 does.
       case OpCode.create:
+      case OpCode.create2:
         R.MultiHeader.encode(writer, { type: OpCode.create, done: false, err: 0 });
         R.CreateResponse.encode(writer, { path: result.path });
         break;
-      case OpCode.create2:
       case OpCode.createTTL:
       case OpCode.createContainer:
         R.MultiHeader.encode(writer, { type: OpCode.create2, done: false, err: 0 });

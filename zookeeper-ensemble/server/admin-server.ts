@@ -50,7 +50,7 @@ export interface AdminServerHandle {
 }
 
 /** HTTP status of an unknown command (ZooKeeper 3.8.0: 200; 3.9: 404). */
-export const UNKNOWN_COMMAND_STATUS = 404;
+export const UNKNOWN_COMMAND_STATUS = 200;
 
 // ---------------------------------------------------------------------------------------------------------
 // JSON as ZooKeeper's Jackson writes it

@@ -16,7 +16,8 @@ import { FileTxnLog } from './txn-log.ts';
 
 /** DigestAuthenticationProvider.generateDigest: "user:password" → "user:base64(sha1(user:password))". */
 export function generateDigest(userPassword: string): string {
-  const user = userPassword.slice(0, userPassword.indexOf(':'));
+  const colon = userPassword.indexOf(':');
+  const user = colon === -1 ? userPassword : userPassword.slice(0, colon);
   return `${user}:${crypto.createHash('sha1').update(userPassword).digest('base64')}`;
 }
 
@@ -44,6 +45,8 @@ export class StandaloneServer {
   private readonly timers: NodeJS.Timeout[] = [];
   private flushScheduled = false;
   private snapshotInProgress = false;
+  /** The background snapshot being written, if any: stop() waits for it. */
+  private backgroundSnapshot: Promise<unknown> | null = null;
   private snapshotThreshold: number;
   private stopped = false;
   clientPortNumber = 0;
@@ -61,7 +64,8 @@ export class StandaloneServer {
     this.fourLetterWords = options.fourLetterWords ?? fourLetterWord;
     this.snapshotThreshold = this.nextSnapshotThreshold();
     this.core = new ZooKeeperServer({
-      serverId: 0,
+      // ZooKeeperServer.createSessionTrackerServerId: standalone session ids carry server id 1.
+      serverId: 1,
       tickTimeMs: this.config.tickTimeMs,
       minSessionTimeoutMs: this.config.minSessionTimeoutMs,
       maxSessionTimeoutMs: this.config.maxSessionTimeoutMs,
@@ -206,7 +210,9 @@ export class StandaloneServer {
   private maybeSnapshot(): void {
     if (this.snapshotInProgress || this.txnLog.txnsSinceRoll < this.snapshotThreshold) return;
     this.snapshotThreshold = this.nextSnapshotThreshold();
-    this.takeSnapshot().catch((error: unknown) => this.log.error({ err: error }, 'snapshot failed'));
+    this.backgroundSnapshot = this.takeSnapshot().catch((error: unknown) =>
+      this.log.error({ err: error }, 'snapshot failed'),
+    );
   }
 
   async takeSnapshot(): Promise<string> {
@@ -248,6 +254,8 @@ export class StandaloneServer {
     for (const timer of this.timers) clearInterval(timer);
     await this.adminServer?.close();
     await this.clientPort.stop();
+    // A snapshot still being written would race the next start's snapshot of the same zxid (same temp file).
+    await this.backgroundSnapshot;
     await this.txnLog.close();
     this.log.info('ZooKeeper server stopped');
   }

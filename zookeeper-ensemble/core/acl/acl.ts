@@ -41,15 +41,10 @@ function isValidId(scheme: string, id: string): boolean {
  * INVALIDACL as ZooKeeper's fixupACL does.
  */
 export function fixupACL(acl: readonly ACLRecord[], authInfo: readonly IdRecord[]): ACLRecord[] | number {
-  const unique: ACLRecord[] = [];
-  for (const entry of acl) {
-    if (!unique.some((u) => u.perms === entry.perms && u.id.scheme === entry.id.scheme && u.id.id === entry.id.id)) {
-      unique.push(entry);
-    }
-  }
-  if (unique.length === 0) return KeeperErrorCode.INVALIDACL;
+  // Real ZooKeeper 3.8 keeps duplicate entries as given.
+  if (acl.length === 0) return KeeperErrorCode.INVALIDACL;
   const result: ACLRecord[] = [];
-  for (const entry of unique) {
+  for (const entry of acl) {
     const { scheme, id } = entry.id;
     if (scheme === 'world' && id === 'anyone') result.push(entry);
     else if (scheme === 'auth') {

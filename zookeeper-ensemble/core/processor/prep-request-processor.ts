@@ -14,6 +14,7 @@ import {
   type DataTree,
   type StatPersisted,
 } from '../tree/data-tree.ts';
+import { grownCapacity, javaHashSetCopyCapacity, javaHashSetOrder } from '../tree/java-hash-order.ts';
 import { parentOf, pathProblem } from '../tree/path.ts';
 
 export interface ChangeRecord {
@@ -119,12 +120,14 @@ export class PrepRequestProcessor {
 
   /** The session's ephemerals, as they will be once outstanding changes land, are deleted with it. */
   prepCloseSession(ctx: PrepContext): TxnBody {
+    // ZooKeeper copies the session's ephemeral set, adjusts it for outstanding changes and deletes in the
+    // copy's HashSet order (which decides the order of the watch events that follow).
     const paths = new Set(this.tree.getEphemerals(ctx.sessionId));
     for (const change of this.outstandingChanges) {
       if (change.stat === null) paths.delete(change.path);
       else if (change.stat.ephemeralOwner === ctx.sessionId) paths.add(change.path);
     }
-    const paths2Delete = [...paths].sort();
+    const paths2Delete = javaHashSetOrder(paths, grownCapacity(javaHashSetCopyCapacity(paths.size), paths.size));
     for (const path of paths2Delete) {
       const parent = this.recordFor(parentOf(path));
       if (parent) {

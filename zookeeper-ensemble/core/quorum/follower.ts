@@ -202,6 +202,7 @@ export class Follower {
     if (boundary > 0) this.applyUpTo(this.ctx.tail[boundary - 1].header.zxid);
     this.phase = 'BROADCAST';
     this.ctx.zk.setMode('follower', this.ctx.nowMs);
+    this.ctx.updateElectionVote(this.ctx.currentEpoch);
     this.ctx.out.events.push({
       type: 'follower-serving',
       leader: this.leaderId,

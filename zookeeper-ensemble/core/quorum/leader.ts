@@ -264,6 +264,7 @@ export class Leader {
     this.ctx.tail = [];
     this.phase = 'BROADCAST';
     this.ctx.zk.setMode('leader', this.ctx.nowMs, makeZxid(this.newEpoch!, 0n));
+    this.ctx.updateElectionVote(this.newEpoch!);
     for (const learner of this.learners.values()) if (learner.phase === 'SYNCED') this.sendUpToDate(learner);
     this.ctx.out.events.push({
       type: 'leader-serving',

@@ -61,6 +61,11 @@ export interface PeerContext {
   lastLoggedZxid(): bigint;
   /** Leave the current role and look for a leader again. */
   shutdown(reason: string): void;
+  /**
+   * Zab settled a new epoch: our final vote must carry it (upstream updateElectionVote, ZOOKEEPER-1732),
+   * or a joining server sees leader and followers disagree on the epoch and never joins.
+   */
+  updateElectionVote(epoch: bigint): void;
 }
 
 export function majority(voters: readonly number[]): number {

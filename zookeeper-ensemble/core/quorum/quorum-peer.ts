@@ -189,6 +189,12 @@ export class QuorumPeer implements PeerContext {
     this.input(nowMs, () => this.zk.connectionClosed(connectionId, nowMs));
   }
 
+  updateElectionVote(epoch: bigint): void {
+    const vote = this.election.currentVote;
+    if (!vote || (this.state !== 'LEADING' && this.state !== 'FOLLOWING')) return;
+    this.handleElection(this.election.setFinalVote({ ...vote, peerEpoch: epoch }, this.state));
+  }
+
   /** Leave the role (at the end of the current input) and look for a leader again. */
   shutdown(reason: string): void {
     this.pendingShutdown ??= reason;

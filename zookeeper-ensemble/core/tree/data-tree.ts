@@ -5,6 +5,7 @@ import { EventType, KeeperErrorCode, OpCode } from '../../jute/constants.ts';
 import type { ACLRecord, StatRecord, TxnHeaderRecord } from '../../jute/schema.ts';
 import type { TxnBody } from '../../jute/txn.ts';
 import { WatchManager, WatcherMode, type WatcherId } from '../watch/watch-manager.ts';
+import { grownCapacity, javaHashSetCopyCapacity, javaHashSetOrder } from './java-hash-order.ts';
 import { childNameOf, joinPath, parentOf } from './path.ts';
 
 export interface StatPersisted {
@@ -24,6 +25,21 @@ export interface DataNode {
   acl: ACLRecord[];
   stat: StatPersisted;
   children: Set<string>;
+  /** Capacity of ZooKeeper's HashSet of children (initially 8): it decides getChildren's order. */
+  childrenCapacity?: number;
+}
+
+const CHILDREN_INITIAL_CAPACITY = 8;
+const EPHEMERALS_INITIAL_CAPACITY = 16;
+
+export function addChild(node: DataNode, name: string): void {
+  node.children.add(name);
+  node.childrenCapacity = grownCapacity(node.childrenCapacity ?? CHILDREN_INITIAL_CAPACITY, node.children.size);
+}
+
+/** Children in the order real ZooKeeper lists them (its HashSet iteration order). */
+export function childrenInJavaOrder(node: DataNode): string[] {
+  return javaHashSetOrder(node.children, node.childrenCapacity ?? CHILDREN_INITIAL_CAPACITY);
 }
 
 /** ephemeralOwner of a container node (EphemeralType.CONTAINER: Long.MIN_VALUE). */
@@ -119,11 +135,13 @@ export class DataTree {
     this.addSystemNode(ZOOKEEPER_PATH, OPEN_ACL_UNSAFE);
     this.addSystemNode(QUOTA_PATH, OPEN_ACL_UNSAFE);
     this.addSystemNode(CONFIG_PATH, READ_ACL_UNSAFE);
+    // ZooKeeper creates /zookeeper/config with aversion -1 (it is meant to be changed only by reconfig).
+    this.nodes.get(CONFIG_PATH)!.stat.aversion = -1;
   }
 
   private addSystemNode(path: string, acl: ACLRecord[]): void {
     this.nodes.set(path, { data: new Uint8Array(0), acl, stat: emptyStat(), children: new Set() });
-    this.nodes.get(parentOf(path))!.children.add(childNameOf(path));
+    addChild(this.nodes.get(parentOf(path))!, childNameOf(path));
   }
 
   get nodeCount(): number {
@@ -168,7 +186,7 @@ export class DataTree {
     const node = this.nodes.get(path);
     if (!node) return null;
     if (watcher !== undefined) this.childWatches.addWatch(path, watcher);
-    return { children: [...node.children], stat: copyStat(node) };
+    return { children: childrenInJavaOrder(node), stat: copyStat(node) };
   }
 
   /** Number of descendants (ZooKeeper counts /zookeeper's nodes too when asked for "/"). */
@@ -180,8 +198,12 @@ export class DataTree {
     return count;
   }
 
+  /** The session's ephemerals as ZooKeeper lists them: a HashSet copy of its ephemeral set. */
   getEphemerals(sessionId: bigint): string[] {
-    return [...(this.ephemerals.get(sessionId) ?? [])];
+    const paths = this.ephemerals.get(sessionId);
+    if (!paths) return [];
+    const original = javaHashSetOrder(paths, grownCapacity(EPHEMERALS_INITIAL_CAPACITY, paths.size));
+    return javaHashSetOrder(original, javaHashSetCopyCapacity(original.length));
   }
 
   ephemeralsBySession(): Map<bigint, Set<string>> {
@@ -370,7 +392,7 @@ export class DataTree {
       },
       children: new Set(),
     };
-    parent.children.add(childName);
+    addChild(parent, childName);
     this.nodes.set(path, node);
     this.trackOwner(path, ephemeralOwner);
     this.fire(this.dataWatches, path, EventType.NodeCreated, zxid);
@@ -445,7 +467,7 @@ export class DataTree {
 
   private killSession(sessionId: bigint, zxid: bigint, paths2Delete: string[]): void {
     const local = this.ephemerals.get(sessionId);
-    const paths = paths2Delete.length > 0 ? paths2Delete : [...(local ?? [])].sort();
+    const paths = paths2Delete.length > 0 ? paths2Delete : this.getEphemerals(sessionId);
     for (const path of paths) {
       const node = this.nodes.get(path);
       // The txn's list was made at prep time; a path already gone (or re-created by another owner) is skipped.
@@ -473,7 +495,7 @@ export class DataTree {
     if (path !== '/') {
       const parent = this.nodes.get(parentOf(path));
       if (!parent) throw new Error(`snapshot node ${path} arrived before its parent`);
-      parent.children.add(childNameOf(path));
+      addChild(parent, childNameOf(path));
     }
     const existing = this.nodes.get(path);
     if (existing) node.children = existing.children;
