@@ -21,6 +21,7 @@ import { PrepRequestProcessor, type PrepContext, type WriteOp } from './processo
 import { generatePasswd, passwordMatches } from './session/password.ts';
 import { SessionTracker } from './session/session-tracker.ts';
 import { DataTree, type DataNode, type ProcessTxnResult } from './tree/data-tree.ts';
+import { javaIdSetOrder } from './tree/java-hash-order.ts';
 import { WatcherMode } from './watch/watch-manager.ts';
 
 export type ConnectionId = number;
@@ -755,7 +756,8 @@ export class ZooKeeperServer {
     if (packet.scheme === 'digest') {
       const id = this.options.digest(text);
       if (!connection.authInfo.some((a) => a.scheme === 'digest' && a.id === id)) {
-        connection.authInfo.push({ scheme: 'digest', id });
+        // Kept in the order ZooKeeper's hash-based auth set iterates (auth ACL expansion, whoAmI).
+        connection.authInfo = javaIdSetOrder([...connection.authInfo, { scheme: 'digest', id }]);
       }
       this.frameHeader(connection, Xid.AUTH, 0n, KeeperErrorCode.OK);
       return;

@@ -6,6 +6,19 @@ import type { Txn } from '../jute/txn.ts';
 import { deserializeSnapshot, listSnapshots, type SnapshotContents } from './snapshot.ts';
 import { listLogFiles, readLogFile } from './txn-log.ts';
 
+/** A log file other than the last one is damaged: starting would risk replaying stale history. */
+export class CorruptLogError extends Error {
+  readonly code = 'KZ_ERR_CORRUPT_LOG';
+  constructor(file: string, atByte: number, problem: string, laterFiles: string[]) {
+    super(
+      `transaction log ${file} is damaged at byte ${atByte} (${problem}) but later logs exist ` +
+        `(${laterFiles.join(', ')}): refusing to start. Restore the file, or move it and every later log ` +
+        `away to give up the transactions after byte ${atByte}.`,
+    );
+    this.name = 'CorruptLogError';
+  }
+}
+
 export interface RestoredState {
   snapshot: SnapshotContents | null;
   txns: Txn[];
@@ -51,14 +64,16 @@ export function restore(dataDir: string, dataLogDir: string, log: Logger): Resto
       if (txn.header.zxid > last) txns.push(txn);
     }
     if (result.problem === null) continue;
-    // Only a tail can be torn by a crash; cut the file there so new appends follow valid entries.
+    const later = files.slice(i + 1);
+    if (later.length > 0) {
+      // Damage before the last log is not a torn tail: cutting there would let new writes reuse zxids that
+      // later files still hold. ZooKeeper refuses to start too; an operator must decide.
+      throw new CorruptLogError(file, result.validLength, result.problem, later.map((f) => f.file));
+    }
+    // Only the tail can be torn by a crash; cut the file there so new appends follow valid entries.
     log.warn({ file, atByte: result.validLength, problem: result.problem }, 'truncating corrupt transaction log tail');
     fs.truncateSync(file, result.validLength);
     truncated.push({ file, atByte: result.validLength, problem: result.problem });
-    const later = files.slice(i + 1);
-    if (later.length > 0) {
-      log.error({ file, later: later.map((f) => f.file) }, 'corruption before the last log file: ignoring later logs');
-    }
     break;
   }
   return { snapshot, txns, truncated };

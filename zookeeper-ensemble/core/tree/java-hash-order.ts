@@ -9,9 +9,29 @@ export function javaStringHashCode(text: string): number {
   return hash;
 }
 
-function bucketOf(text: string, capacity: number): number {
-  const h = javaStringHashCode(text);
+function bucketOfHash(h: number, capacity: number): number {
   return (h ^ (h >>> 16)) & (capacity - 1);
+}
+
+function bucketOf(text: string, capacity: number): number {
+  return bucketOfHash(javaStringHashCode(text), capacity);
+}
+
+/** The jute-generated Id.hashCode(): 37 × (37 × 17 + scheme.hashCode()) + id.hashCode(), in int arithmetic. */
+export function javaIdHashCode(scheme: string, id: string): number {
+  return (Math.imul(37, (Math.imul(37, 17) + javaStringHashCode(scheme)) | 0) + javaStringHashCode(id)) | 0;
+}
+
+/**
+ * A connection's auth ids in the order ZooKeeper's ServerCnxn keeps them (a hash-based set of Id): it
+ * decides the order an `auth` ACL expands in and the order whoAmI lists.
+ */
+export function javaIdSetOrder<T extends { scheme: string; id: string }>(ids: readonly T[]): T[] {
+  const capacity = grownCapacity(16, ids.length);
+  return ids
+    .map((item, index) => ({ item, index, bucket: bucketOfHash(javaIdHashCode(item.scheme, item.id), capacity) }))
+    .sort((a, b) => a.bucket - b.bucket || a.index - b.index)
+    .map((entry) => entry.item);
 }
 
 /** The capacity a HashSet reaches holding `size` entries, starting from `initialCapacity`. */
