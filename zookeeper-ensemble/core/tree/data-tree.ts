@@ -466,7 +466,6 @@ export class DataTree {
   }
 
   private killSession(sessionId: bigint, zxid: bigint, paths2Delete: string[]): void {
-    const local = this.ephemerals.get(sessionId);
     const paths = paths2Delete.length > 0 ? paths2Delete : this.getEphemerals(sessionId);
     for (const path of paths) {
       const node = this.nodes.get(path);
