@@ -177,8 +177,46 @@ const COMMANDS: readonly AdminCommand[] = [
   {
     names: ['leader', 'lead'],
     serverRequired: true,
-    // A standalone server is no QuorumZooKeeperServer; ZooKeeper answers exactly this.
-    run: () => ({ error: 'server is not initialized' }),
+    run: (host) => {
+      const view = host.quorumView?.();
+      // A standalone server is no QuorumZooKeeperServer; ZooKeeper answers exactly this.
+      if (!view) return { error: 'server is not initialized' };
+      const leader = view.peers.find((p) => p.sid === view.leader);
+      return { is_leader: view.state === 'LEADING', leader_id: view.leader ?? -1, leader_ip: leader?.host ?? '' };
+    },
+  },
+  {
+    names: ['voting_view'],
+    serverRequired: false,
+    run: (host) => {
+      const view = host.quorumView?.();
+      const config: JsonObject = {};
+      for (const p of view?.peers ?? []) {
+        config[String(p.sid)] = `${p.host}:${p.quorumPort}:${p.electionPort}:participant${p.clientPort === null ? '' : `;0.0.0.0:${p.clientPort}`}`;
+      }
+      return { current_config: config };
+    },
+  },
+  {
+    names: ['zabstate'],
+    serverRequired: false,
+    run: (host) => {
+      const view = host.quorumView?.();
+      if (!view) return { myid: 0, is_leader: false, quorum_address: '', peer_state: 'standalone' };
+      const self = view.peers.find((p) => p.sid === view.myid);
+      return {
+        myid: view.myid,
+        is_leader: view.state === 'LEADING',
+        quorum_address: self ? `${self.host}:${self.quorumPort}` : '',
+        peer_state: `${view.state.toLowerCase()} - ${view.zabState.toLowerCase()}`,
+      };
+    },
+  },
+  {
+    // kzlab's own: the whole quorum as this server sees it (the lab's status and the dashboard read it).
+    names: ['quorum'],
+    serverRequired: false,
+    run: (host) => (host.quorumView ? (host.quorumView() as unknown as JsonObject) : { error: 'standalone server' }),
   },
   {
     names: ['monitor', 'mntr'],

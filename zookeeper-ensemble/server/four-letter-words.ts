@@ -52,8 +52,24 @@ export interface FourLetterWordHost {
   serverState?(): string;
   /** myid; 0 for a standalone server. */
   readonly serverId?: number;
+  /** An ensemble member's view of its quorum (admin commands leader, voting_view, zabstate, quorum). */
+  quorumView?(): QuorumView;
   /** Extra mntr values (a leader adds zk_followers, zk_synced_followers, …), without the zk_ prefix. */
   monitorValues?(): [string, MetricValue][];
+}
+
+export interface QuorumView {
+  myid: number;
+  state: string;
+  zabState: string;
+  currentEpoch: number;
+  acceptedEpoch: number;
+  lastLoggedZxid: string;
+  lastProcessedZxid: string;
+  leader: number | null;
+  peers: { sid: number; host: string; quorumPort: number; electionPort: number; clientPort: number | null }[];
+  /** On the leader: each learner's sync phase and how long since it was last heard from. */
+  learners: { sid: number; phase: string; lastHeardAgoMs: number; synced: boolean }[];
 }
 
 /** ZooKeeper's Version.getFullVersion(): "<version>-<revision>, built on <date>". Parsers read the x.y.z. */

@@ -15,7 +15,7 @@ import { ClientPort } from './client-port.ts';
 import type { ZooKeeperConfig } from './config.ts';
 import { FOUR_LETTER_WORDS, isFourLetterWordAllowed } from './config.ts';
 import { restore } from './file-txn-snap-log.ts';
-import { fourLetterWord } from './four-letter-words.ts';
+import { fourLetterWord, type QuorumView } from './four-letter-words.ts';
 import { FrameSocket } from './frame-socket.ts';
 import { QuorumCnxManager, type PeerAddress } from './quorum-cnx-manager.ts';
 import { serializeSnapshot, writeSnapshotFile } from './snapshot.ts';
@@ -387,6 +387,34 @@ export class QuorumPeerServer {
     if (this.peer.state === 'LEADING' && this.peer.serving) return 'leader';
     if (this.peer.state === 'FOLLOWING' && this.peer.serving) return 'follower';
     return 'looking';
+  }
+
+  quorumView(): QuorumView {
+    const peer = this.peer;
+    const now = this.now();
+    return {
+      myid: this.serverId,
+      state: peer.state,
+      zabState: peer.zabState,
+      currentEpoch: Number(peer.currentEpoch),
+      acceptedEpoch: Number(peer.acceptedEpoch),
+      lastLoggedZxid: `0x${peer.lastLoggedZxid().toString(16)}`,
+      lastProcessedZxid: `0x${peer.zk.lastProcessedZxid.toString(16)}`,
+      leader: peer.leaderId,
+      peers: this.config.servers.map((s) => ({
+        sid: s.sid,
+        host: s.host,
+        quorumPort: s.quorumPort,
+        electionPort: s.electionPort,
+        clientPort: s.clientPort ?? null,
+      })),
+      learners: [...(peer.leader?.learners.values() ?? [])].map((l) => ({
+        sid: l.sid,
+        phase: l.phase,
+        lastHeardAgoMs: Math.max(0, now - l.lastHeardMs),
+        synced: l.phase === 'UPTODATE',
+      })),
+    };
   }
 
   describeConnection(connectionId: number): ReturnType<ClientPort['describe']> {
