@@ -212,6 +212,8 @@ export class QuorumPeerServer {
   }
 
   private logEvent(event: PeerReady['events'][number]): void {
+    // Proposals and commits happen per write: only pay for them when trace logging is on.
+    if ((event.type === 'proposal' || event.type === 'commit') && !this.log.isLevelEnabled('trace')) return;
     const fields = JSON.parse(JSON.stringify(event, (_k, v) => (typeof v === 'bigint' ? `0x${v.toString(16)}` : v)));
     if (event.type === 'proposal' || event.type === 'commit') this.log.trace(fields, event.type);
     else if (event.type === 'role-ended' || event.type === 'learner-lost') this.log.warn(fields, event.type);

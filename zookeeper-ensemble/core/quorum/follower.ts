@@ -214,12 +214,13 @@ export class Follower {
 
   /** Our log is durable up to `zxid`: ACK those proposals (and NEWLEADER if it was waiting). */
   logged(zxid: bigint): void {
+    // One ACK for the newest durable proposal: we log in zxid order, so it covers all before it.
     let count = 0;
-    while (count < this.unacked.length && this.unacked[count] <= zxid) {
-      this.send(packet(PacketType.ACK, this.unacked[count]));
-      count++;
+    while (count < this.unacked.length && this.unacked[count] <= zxid) count++;
+    if (count > 0) {
+      this.send(packet(PacketType.ACK, this.unacked[count - 1]));
+      this.unacked = this.unacked.slice(count);
     }
-    if (count > 0) this.unacked = this.unacked.slice(count);
     this.maybeAckNewLeader();
   }
 

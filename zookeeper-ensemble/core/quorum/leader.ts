@@ -34,11 +34,8 @@ interface LearnerHandler {
   /** Receives broadcast PROPOSALs and COMMITs (set once its sync stream has been queued). */
   forwarding: boolean;
   pingRound: number;
-}
-
-interface Proposal {
-  txn: Txn;
-  acks: Set<number>;
+  /** Highest zxid it ACKed: a learner logs in zxid order, so an ACK covers every earlier proposal. */
+  ackedZxid: bigint;
 }
 
 interface PendingSync {
@@ -58,7 +55,8 @@ export class Leader {
   readonly learners = new Map<number, LearnerHandler>();
   private readonly ackEpochs = new Set<number>();
   private readonly newLeaderAcks = new Set<number>();
-  private readonly outstanding: Proposal[] = [];
+  /** Proposed, not yet committed, in zxid order. */
+  private readonly outstanding: Txn[] = [];
   /** Committed txns kept for DIFF, and the zxid the tree had before the first of them. */
   private committedLog: Txn[] = [];
   private committedLogBase: bigint;
@@ -157,6 +155,7 @@ export class Leader {
       lastHeardMs: this.ctx.nowMs,
       forwarding: false,
       pingRound: 0,
+      ackedZxid: -1n,
     };
     this.learners.set(from, learner);
     if (this.newEpoch !== null) this.sendLeaderInfo(learner);
@@ -226,19 +225,22 @@ export class Leader {
     }
     const broadcasting = this.phase === 'BROADCAST';
     let sent = 0;
+    let lastCommittedSent: bigint | null = null;
     for (let i = startIndex; i < history.length; i++) {
       const txn = history[i];
       const isCommitted = i < committed.length;
       // Proposals still in flight during BROADCAST follow NEWLEADER (ZooKeeper's startForwarding).
       if (broadcasting && !isCommitted) continue;
       this.send(learner.sid, packet(PacketType.PROPOSAL, txn.header.zxid, encodeTxn(txn)));
-      if (isCommitted) this.send(learner.sid, packet(PacketType.COMMIT, txn.header.zxid));
+      if (isCommitted) lastCommittedSent = txn.header.zxid;
       sent++;
     }
+    // One COMMIT covers every committed txn before it (the learner applies in zxid order).
+    if (lastCommittedSent !== null) this.send(learner.sid, packet(PacketType.COMMIT, lastCommittedSent));
     this.send(learner.sid, packet(PacketType.NEWLEADER, makeZxid(this.newEpoch!, 0n)));
     if (broadcasting) {
-      for (const proposal of this.outstanding) {
-        this.send(learner.sid, packet(PacketType.PROPOSAL, proposal.txn.header.zxid, encodeTxn(proposal.txn)));
+      for (const txn of this.outstanding) {
+        this.send(learner.sid, packet(PacketType.PROPOSAL, txn.header.zxid, encodeTxn(txn)));
         sent++;
       }
     }
@@ -288,7 +290,8 @@ export class Leader {
     this.committedLog.push(txn);
     this.lastCommittedZxid = txn.header.zxid;
     const limit = this.ctx.config.committedLogLimit ?? 10_000;
-    if (this.committedLog.length > limit) {
+    // Trim in chunks: copying the whole log on every commit would cost O(limit) per write.
+    if (this.committedLog.length > limit * 1.5) {
       const drop = this.committedLog.length - limit;
       this.committedLogBase = this.committedLog[drop - 1].header.zxid;
       this.committedLog = this.committedLog.slice(drop);
@@ -301,7 +304,7 @@ export class Leader {
   propose(txns: Txn[]): void {
     for (const txn of txns) {
       this.ctx.tail.push(txn);
-      this.outstanding.push({ txn, acks: new Set() });
+      this.outstanding.push(txn);
       const data = encodeTxn(txn);
       for (const learner of this.learners.values()) {
         if (learner.forwarding) this.send(learner.sid, packet(PacketType.PROPOSAL, txn.header.zxid, data));
@@ -314,35 +317,46 @@ export class Leader {
   /** The leader's own log is durable up to `zxid`: that is the leader's ACK. */
   logged(zxid: bigint): void {
     if (this.phase === 'SYNCHRONIZATION') this.tryEstablish();
-    for (const proposal of this.outstanding) {
-      if (proposal.txn.header.zxid > zxid) break;
-      proposal.acks.add(this.ctx.config.myId);
-    }
     this.tryCommit();
   }
 
   private onAck(from: number, zxid: bigint): void {
-    const proposal = this.outstanding.find((p) => p.txn.header.zxid === zxid);
-    if (!proposal) return;
-    proposal.acks.add(from);
+    const learner = this.learners.get(from);
+    if (!learner || zxid <= learner.ackedZxid) return;
+    learner.ackedZxid = zxid;
     this.tryCommit();
   }
 
-  /** Commit strictly in order: a proposal commits only after every earlier one. */
+  /** Who has logged `zxid`: the leader once its own fsync covers it, learners by their cumulative ACK. */
+  private ackersOf(zxid: bigint): number[] {
+    const ackers = this.ctx.loggedZxid >= zxid ? [this.ctx.config.myId] : [];
+    for (const learner of this.learners.values()) if (learner.ackedZxid >= zxid) ackers.push(learner.sid);
+    return ackers;
+  }
+
+  /**
+   * Commit strictly in zxid order, as far as a quorum has logged; then one COMMIT per learner covers the
+   * whole batch (a learner applies everything up to a COMMIT's zxid).
+   */
   private tryCommit(): void {
-    let committedAny = false;
-    while (this.outstanding.length > 0 && containsQuorum(this.ctx.config, this.outstanding[0].acks)) {
-      const { txn, acks } = this.outstanding.shift()!;
-      const zxid = txn.header.zxid;
+    let last: bigint | null = null;
+    let acks: number[] = [];
+    while (this.outstanding.length > 0) {
+      const zxid = this.outstanding[0].header.zxid;
+      const ackers = this.ackersOf(zxid);
+      if (!containsQuorum(this.ctx.config, ackers)) break;
+      const txn = this.outstanding.shift()!;
       const head = this.ctx.tail.shift();
       if (head?.header.zxid !== zxid) throw new Error(`Zab invariant: committing 0x${zxid.toString(16)} out of order`);
-      for (const learner of this.learners.values()) if (learner.forwarding) this.send(learner.sid, packet(PacketType.COMMIT, zxid));
       this.ctx.zk.committed(zxid, this.ctx.nowMs);
       this.remember(txn);
-      this.ctx.out.events.push({ type: 'commit', zxid, acks: [...acks].sort((a, b) => a - b) });
-      committedAny = true;
+      last = zxid;
+      acks = ackers;
     }
-    if (committedAny) this.checkSyncs();
+    if (last === null) return;
+    for (const learner of this.learners.values()) if (learner.forwarding) this.send(learner.sid, packet(PacketType.COMMIT, last));
+    this.ctx.out.events.push({ type: 'commit', zxid: last, acks: acks.sort((a, b) => a - b) });
+    this.checkSyncs();
   }
 
   private onRequest(request: ForwardedRequest, from: number | null): void {
