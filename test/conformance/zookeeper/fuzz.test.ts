@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getFreePort } from '../../support/ports.ts';
 import { makeTempDir, spawnLogged, waitFor, type ManagedProcess } from '../../support/process.ts';
 import { statOf, ZkClient } from '../../support/nzk.ts';
+import { skipUnlessAvailable } from '../../support/ci.ts';
 import { fourLetterWord, kzlabAvailable, repoRoot } from '../../support/zookeeper-servers.ts';
 
 const HOST = '127.0.0.1';
@@ -175,7 +176,7 @@ function session(
 
 // ---------------------------------------------------------------------------------------------
 
-describe.skipIf(!kzlabAvailable())(`fuzzing a live server process (seed ${SEED})`, () => {
+describe.skipIf(skipUnlessAvailable(kzlabAvailable()))(`fuzzing a live server process (seed ${SEED})`, () => {
   let proc: ManagedProcess;
   let port: number;
   let baseDir: string;

@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { zkCliAvailable } from '../../support/cli-clients.ts';
+import { skipUnlessAvailable } from '../../support/ci.ts';
 import { goldenSessions } from '../../support/golden-sessions.ts';
 import type { GoldenFrame } from '../../support/recording-proxy.ts';
 import { repoRoot, startZooKeeper, type ZooKeeperServer } from '../../support/zookeeper-servers.ts';
@@ -87,7 +88,7 @@ describe('golden replay: frame-by-frame against Apache captures', () => {
     { name: 'zkcli', enabled: zkCliAvailable() },
   ];
   for (const { name, enabled } of cases) {
-    it.skipIf(!enabled)(name, async () => {
+    it.skipIf(skipUnlessAvailable(enabled))(name, async () => {
       server = await startZooKeeper();
       const ours = comparable(await goldenSessions[name](server));
       const apache = comparable(golden(name));

@@ -1,62 +1,13 @@
 // Conformance: kazoo (Python) basics and recipes against the server under test, via kazoo_suite.py run
 // with Debian's /usr/bin/python3 (the pyenv python3 on PATH has no kazoo).
 //   KZLAB_ZK_IMPL=apache npx vitest run --project conformance kazoo
-import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { skipUnlessAvailable } from '../../support/ci.ts';
+import { kazooAvailable, runSuite, type CheckResult, type Summary } from '../../support/kazoo.ts';
 import { startZooKeeper, type ZooKeeperServer } from '../../support/zookeeper-servers.ts';
 
-const python = '/usr/bin/python3';
-const suite = fileURLToPath(new URL('./kazoo_suite.py', import.meta.url));
 
-interface CheckResult {
-  name: string;
-  ok: boolean;
-  detail?: Record<string, unknown>;
-  error?: string;
-  traceback?: string;
-  seconds: number;
-}
-interface Summary {
-  kazoo: string;
-  passed: number;
-  failed: number;
-  results: CheckResult[];
-}
-
-function kazooAvailable(): boolean {
-  return existsSync(python) && existsSync('/usr/lib/python3/dist-packages/kazoo/client.py');
-}
-
-function runSuite(
-  connectString: string,
-  root: string,
-  deadlineMs = 90_000,
-): Promise<{ summary: Summary; output: string }> {
-  return new Promise((resolve, reject) => {
-    execFile(
-      python,
-      [suite, connectString, root],
-      { timeout: deadlineMs, maxBuffer: 16 * 1024 * 1024 },
-      (error, stdout, stderr) => {
-        const output = `${stdout}\n${stderr}`;
-        const line = stdout.split('\n').find((l) => l.startsWith('KAZOO_SUMMARY '));
-        if (!line) {
-          reject(
-            new Error(
-              `kazoo suite printed no summary (${error?.message ?? 'exit 0'}):\n${output.slice(-4000)}`,
-            ),
-          );
-          return;
-        }
-        resolve({ summary: JSON.parse(line.slice('KAZOO_SUMMARY '.length)) as Summary, output });
-      },
-    );
-  });
-}
-
-describe.skipIf(!kazooAvailable())('kazoo conformance', () => {
+describe.skipIf(skipUnlessAvailable(kazooAvailable()))('kazoo conformance', () => {
   let server: ZooKeeperServer;
   let summary: Summary;
   const byName = (name: string): CheckResult => {

@@ -185,7 +185,7 @@ def sync_and_server_info():
     version = zk.server_version()
     expect(version is not None and version[:2] == (3, 8), "server_version %r" % (version,))
     srvr = zk.command(b"srvr")
-    expect("Mode: standalone" in srvr, "srvr %r" % srvr)
+    expect(any(("Mode: %s" % m) in srvr for m in ("standalone", "leader", "follower")), "srvr %r" % srvr)
     return {"server_version": list(version), "client_id": "%x" % zk.client_id[0]}
 
 

@@ -3,12 +3,13 @@
 //   KZLAB_ZK_IMPL=apache npx vitest run --project conformance zkcli
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cliMt, cliMtAvailable, parseZkCliStat, zkCli, zkCliAvailable } from '../../support/cli-clients.ts';
+import { skipUnlessAvailable } from '../../support/ci.ts';
 import { decode, JuteProbe } from '../../support/jute-probe.ts';
 import { startZooKeeper, type ZooKeeperServer } from '../../support/zookeeper-servers.ts';
 
 const hex = (value: bigint) => `0x${value.toString(16)}`;
 
-describe.skipIf(!zkCliAvailable())('zkCli (Java) conformance', () => {
+describe.skipIf(skipUnlessAvailable(zkCliAvailable()))('zkCli (Java) conformance', () => {
   let server: ZooKeeperServer;
   let probe: JuteProbe;
 
@@ -196,7 +197,7 @@ describe.skipIf(!zkCliAvailable())('zkCli (Java) conformance', () => {
   });
 });
 
-describe.skipIf(!cliMtAvailable())('cli_mt (C client) conformance', () => {
+describe.skipIf(skipUnlessAvailable(cliMtAvailable()))('cli_mt (C client) conformance', () => {
   let server: ZooKeeperServer;
 
   beforeAll(async () => {
