@@ -48,7 +48,11 @@ export class FrameSocket {
     return out;
   }
 
-  /** Queue a frame; frames queued in one turn of the event loop go out in one write. */
+  /**
+   * Queue a frame; every frame queued while handling one input goes out in one write, flushed as soon as
+   * that handler returns (process.nextTick), not at the end of the event-loop turn: each hop of a quorum
+   * write is latency the client waits for.
+   */
   send(payload: Uint8Array): void {
     if (this.socket.destroyed) return;
     const header = Buffer.allocUnsafe(4);
@@ -56,7 +60,7 @@ export class FrameSocket {
     this.outgoing.push(header, Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength));
     if (this.flushScheduled) return;
     this.flushScheduled = true;
-    setImmediate(() => this.flush());
+    process.nextTick(() => this.flush());
   }
 
   flush(): void {

@@ -201,7 +201,7 @@ export class QuorumPeerServer {
     }
     for (const { to, packet } of ready.quorumMessages) this.links.get(to)?.frames.send(encodePacket(packet));
     for (const frame of ready.client.frames) this.clientPort.send(frame.connectionId, frame.bytes);
-    if (ready.client.frames.length > 0) setImmediate(() => this.clientPort.flush());
+    if (ready.client.frames.length > 0) this.scheduleClientFlush();
     for (const close of ready.client.closes) this.clientPort.close(close.connectionId);
     for (const event of ready.events) this.logEvent(event);
     for (const event of ready.electionEvents) {
@@ -209,6 +209,18 @@ export class QuorumPeerServer {
         this.log.info({ leader: event.leader, electionEpoch: Number(event.electionEpoch), tookMs: event.tookMs, via: event.via }, 'LEADER ELECTION TOOK');
       }
     }
+  }
+
+  private clientFlushScheduled = false;
+
+  /** Client replies go out right after the current input (one write per connection). */
+  private scheduleClientFlush(): void {
+    if (this.clientFlushScheduled) return;
+    this.clientFlushScheduled = true;
+    process.nextTick(() => {
+      this.clientFlushScheduled = false;
+      this.clientPort.flush();
+    });
   }
 
   private logEvent(event: PeerReady['events'][number]): void {
