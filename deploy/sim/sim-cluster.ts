@@ -322,6 +322,13 @@ export class SimCluster {
     // A scenario hook may crash this node in the middle: a dead process does nothing more.
     const alive = () => node.peer === peer;
     for (const action of ready.persist) this.persist(node, action);
+    // Log rewrites are durable at once here; the shell reports them like an fsync.
+    for (const action of ready.persist) {
+      if (action.type === 'truncate' || action.type === 'install-snapshot') {
+        const zxid = action.zxid;
+        this.queue.after(0, () => this.drive(node, (p) => p.logged(zxid, this.nowMs)));
+      }
+    }
     for (const event of ready.events) this.observe(node.sid, event);
     for (const { to, notification } of ready.electionMessages) if (alive()) this.sendElection(node.sid, to, notification);
     for (const command of ready.quorumCommands) {

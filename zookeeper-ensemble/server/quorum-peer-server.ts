@@ -192,14 +192,21 @@ export class QuorumPeerServer {
     }
   }
 
+  /**
+   * Epoch files are durable before any message (ACKEPOCH and the NEWLEADER ACK depend on them); log appends
+   * go after the messages, so a leader's PROPOSALs leave while it logs them itself (Zab allows it: acks
+   * that depend on the log wait for logged()).
+   */
   private carryOut(ready: PeerReady): void {
-    for (const action of ready.persist) this.persist(action);
+    const isEpochFile = (a: PersistAction) => a.type === 'accepted-epoch' || a.type === 'current-epoch';
+    for (const action of ready.persist) if (isEpochFile(action)) this.persist(action);
     for (const { to, notification } of ready.electionMessages) this.election.send(to, notification);
     for (const command of ready.quorumCommands) {
       if (command.type === 'connect') this.connectToLeader(command.to);
       else this.closeLink(command.peer);
     }
     for (const { to, packet } of ready.quorumMessages) this.links.get(to)?.frames.send(encodePacket(packet));
+    for (const action of ready.persist) if (!isEpochFile(action)) this.persist(action);
     for (const frame of ready.client.frames) this.clientPort.send(frame.connectionId, frame.bytes);
     if (ready.client.frames.length > 0) this.scheduleClientFlush();
     for (const close of ready.client.closes) this.clientPort.close(close.connectionId);
@@ -359,6 +366,8 @@ export class QuorumPeerServer {
         this.log.info({ zxid: `0x${action.zxid.toString(16)}` }, 'installed snapshot from the leader (SNAP)');
       }
       this.txnLog.rollLog();
+      // The follower may ACK (NEWLEADER) only once the rewritten log is durable.
+      this.input(() => this.peer.logged(action.zxid, this.now()));
     })();
     this.maintenance.then(
       () => {

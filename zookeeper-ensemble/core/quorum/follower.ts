@@ -127,7 +127,8 @@ export class Follower {
     }
     this.ctx.tail = this.ctx.tail.filter((txn) => txn.header.zxid <= zxid);
     this.unacked = this.unacked.filter((z) => z <= zxid);
-    if (this.ctx.loggedZxid > zxid) this.ctx.loggedZxid = zxid;
+    // Nothing counts as durable until the shell reports the rewritten log (logged(zxid)).
+    this.ctx.loggedZxid = -1n;
     this.ctx.out.persist.push({ type: 'truncate', zxid });
   }
 
@@ -139,7 +140,7 @@ export class Follower {
     this.ctx.zk.resetFromSnapshot(snapshot.nodes, snapshot.sessions, p.zxid);
     this.ctx.tail = [];
     this.unacked = [];
-    this.ctx.loggedZxid = p.zxid;
+    this.ctx.loggedZxid = -1n; // until the shell reports the installed snapshot (logged(zxid))
     this.ctx.out.persist.push({ type: 'install-snapshot', zxid: p.zxid, bytes });
   }
 
