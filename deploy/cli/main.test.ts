@@ -1,15 +1,8 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { createServer, type Server } from 'node:net';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import { InvariantError } from '../../client/common/assert.ts';
 import { ConfigError, KZ_ERROR_CODES, KzError } from '../../client/common/errors.ts';
-import { parseZooKeeperConfig } from '../../zookeeper-ensemble/server/config.ts';
 import type { CliIo } from './command.ts';
-import { renderStandaloneZooCfg } from './commands/up.ts';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, main } from './main.ts';
 import type { ModuleLoaders, ZkBenchModule, ZooKeeperMainModule } from './modules.ts';
 
@@ -57,7 +50,7 @@ describe('kzlab dispatcher', () => {
     const io = fakeIo();
     expect(await main(['frob'], io)).toBe(EXIT_USAGE);
     expect(io.err).toEqual([
-      'kzlab: unknown command "frob" (commands: up, zookeeper-server, bench)',
+      'kzlab: unknown command "frob" (commands: up, status, kill, pause, resume, restart, partition, heal, zookeeper-server, bench, sim)',
       "Run 'kzlab --help' for usage.",
     ]);
   });
@@ -107,8 +100,8 @@ describe('kzlab dispatcher', () => {
     expect(await main(['up', '--ports=3'], io2)).toBe(EXIT_USAGE);
     expect(io2.err[0]).toBe('kzlab up: unknown flag --ports');
     const io3 = fakeIo();
-    expect(await main(['up', '--port-base', '2181', '--admin-port=2181'], io3)).toBe(EXIT_USAGE);
-    expect(io3.err[0]).toBe('kzlab up: --port-base and --admin-port must differ (both are 2181)');
+    expect(await main(['up', '--zookeepers', '10'], io3)).toBe(EXIT_USAGE);
+    expect(io3.err[0]).toBe('kzlab up: --zookeepers must be at most 9, got 10');
   });
 
   it('positional count is checked', async () => {
@@ -247,156 +240,5 @@ describe('kzlab bench zk', () => {
   });
 });
 
-describe('kzlab up', () => {
-  let directory = '';
-  let port = 0;
-  let adminPort = 0;
-  const servers: Server[] = [];
-
-  const listen = (portToUse: number): Promise<Server> =>
-    new Promise((resolve, reject) => {
-      const server = createServer((socket) => socket.destroy());
-      server.once('error', reject);
-      server.listen(portToUse, '127.0.0.1', () => resolve(server));
-      servers.push(server);
-    });
-  const close = (server: Server): Promise<void> => new Promise((resolve) => server.close(() => resolve()));
-  const freePort = async (): Promise<number> => {
-    const server = await listen(0);
-    const { port: free } = server.address() as { port: number };
-    await close(server);
-    return free;
-  };
-
-  beforeEach(async () => {
-    directory = await mkdtemp(path.join(tmpdir(), 'kzlab-up-test-'));
-    port = await freePort();
-    adminPort = await freePort();
-  });
-  afterEach(async () => {
-    await Promise.all(servers.splice(0).map((server) => (server.listening ? close(server) : undefined)));
-    await rm(directory, { recursive: true, force: true });
-  });
-
-  it('writes data/zk1/zoo.cfg, starts the server and prints the connect string', async () => {
-    const started: string[] = [];
-    const zookeeperMain = async (): Promise<ZooKeeperMainModule> => ({
-      // resolves once listening
-      runZooKeeperServer: async (configPath) => {
-        started.push(configPath);
-        await listen(port);
-      },
-    });
-    const io = fakeIo({ zookeeperMain }, directory);
-    expect(await main(['up', `--port-base=${port}`, '--admin-port', String(adminPort)], io)).toBe(EXIT_OK);
-    const configPath = path.join(directory, 'data', 'zk1', 'zoo.cfg');
-    expect(started).toEqual([configPath]);
-    expect(io.out[0]!.split('\n')[0]).toBe(`ZooKeeper: 127.0.0.1:${port}`);
-    expect(io.out[0]).toContain('zk1 config  data/zk1/zoo.cfg');
-    expect(io.err).toEqual([]);
-
-    const { config, warnings } = parseZooKeeperConfig(await readFile(configPath, 'utf8'), configPath);
-    expect(warnings).toEqual([]);
-    expect(config).toMatchObject({
-      dataDir: path.join(directory, 'data', 'zk1'),
-      clientPort: port,
-      clientPortAddress: '127.0.0.1',
-      adminServerPort: adminPort,
-      fourLetterWordWhitelist: { all: true, words: [] },
-      servers: [],
-    });
-  });
-
-  it('--json prints one JSON line, even when the server only returns when it stops', async () => {
-    let stop = (): void => {};
-    const zookeeperMain = async (): Promise<ZooKeeperMainModule> => ({
-      // resolves only when stopped
-      runZooKeeperServer: async () => {
-        const server = await listen(port);
-        await new Promise<void>((resolve) => {
-          stop = () => server.close(() => resolve());
-        });
-      },
-    });
-    const io = fakeIo({ zookeeperMain }, directory);
-    const exit = main(
-      ['up', '--json', '--data-dir', 'lab', '--port-base', String(port), '--admin-port', String(adminPort)],
-      io,
-    );
-    await expect.poll(() => io.out.length, { timeout: 5000 }).toBe(1);
-    expect(JSON.parse(io.out[0]!)).toEqual({
-      zookeeper: {
-        connect: `127.0.0.1:${port}`,
-        servers: [
-          {
-            name: 'zk1',
-            host: '127.0.0.1',
-            clientPort: port,
-            adminPort,
-            config: path.join(directory, 'lab', 'zk1', 'zoo.cfg'),
-            dataDir: path.join(directory, 'lab', 'zk1'),
-          },
-        ],
-      },
-    });
-    stop();
-    expect(await exit).toBe(EXIT_OK);
-  });
-
-  it('hands the server a logger from stderrLogger when there is one', async () => {
-    const received: unknown[] = [];
-    const logger = { fake: 'logger' };
-    const zookeeperMain = async (): Promise<ZooKeeperMainModule> => ({
-      runZooKeeperServer: async (_configPath, options) => {
-        received.push(options?.log);
-        await listen(port);
-      },
-    });
-    const io = fakeIo({ zookeeperMain, stderrLogger: async () => logger as never }, directory);
-    expect(await main(['up', '--port-base', String(port), '--admin-port', String(adminPort)], io)).toBe(
-      EXIT_OK,
-    );
-    expect(received).toEqual([logger]);
-  });
-
-  it('refuses a port that is already taken, exit 1', async () => {
-    await listen(port);
-    const zookeeperMain = async (): Promise<ZooKeeperMainModule> => ({ runZooKeeperServer: async () => {} });
-    const io = fakeIo({ zookeeperMain }, directory);
-    expect(await main(['up', '--port-base', String(port), '--admin-port', String(adminPort)], io)).toBe(
-      EXIT_FAILURE,
-    );
-    expect(io.err[0]).toMatch(
-      new RegExp(
-        `^kzlab up: 127\\.0\\.0\\.1:${port} is already in use\\. .*--port-base\\. \\[KZ_ERR_PORT_IN_USE\\]$`,
-      ),
-    );
-    expect(io.out).toEqual([]);
-  });
-
-  it('a server that fails to start fails the command, exit 1', async () => {
-    const zookeeperMain = async (): Promise<ZooKeeperMainModule> => ({
-      runZooKeeperServer: () => Promise.reject(new KzError('KZ_ERR_DISK_FULL', 'no space left')),
-    });
-    const io = fakeIo({ zookeeperMain }, directory);
-    expect(await main(['up', '--port-base', String(port), '--admin-port', String(adminPort)], io)).toBe(
-      EXIT_FAILURE,
-    );
-    expect(io.err).toEqual(['kzlab up: no space left [KZ_ERR_DISK_FULL]']);
-    expect(io.out).toEqual([]);
-  });
-});
-
-describe('renderStandaloneZooCfg', () => {
-  it('is a zoo.cfg Apache ZooKeeper would also accept', () => {
-    const text = renderStandaloneZooCfg({ dataDir: '/srv/zk1', clientPort: 2181, adminPort: 8081 });
-    const { config, warnings } = parseZooKeeperConfig(text, 'zoo.cfg');
-    expect(warnings).toEqual([]);
-    expect(config).toMatchObject({
-      tickTimeMs: 2000,
-      dataDir: '/srv/zk1',
-      clientPort: 2181,
-      adminServerPort: 8081,
-    });
-  });
-});
+// `kzlab up` now supervises real processes: see deploy/local/lab-commands.test.ts (flags) and
+// test/multiproc/lab-*.test.ts (the lab itself).

@@ -11,6 +11,13 @@ import { InvariantError } from '../../client/common/assert.ts';
 import { KZ_ERROR_CODES, KzError } from '../../client/common/errors.ts';
 import { groupHelp, type CliCommand, type CliIo, type CommandGroup } from './command.ts';
 import { benchCommand } from './commands/bench.ts';
+import { healCommand } from './commands/heal.ts';
+import { killCommand } from './commands/kill.ts';
+import { partitionCommand } from './commands/partition.ts';
+import { pauseCommand } from './commands/pause.ts';
+import { restartCommand } from './commands/restart.ts';
+import { resumeCommand } from './commands/resume.ts';
+import { statusCommand } from './commands/status.ts';
 import { simCommand } from './commands/sim.ts';
 import { upCommand } from './commands/up.ts';
 import { zookeeperServerCommand } from './commands/zookeeper-server.ts';
@@ -26,7 +33,19 @@ export const ROOT_COMMAND: CommandGroup = {
   name: 'kzlab',
   summary:
     'kzlab: a ZooKeeper ensemble and Kafka brokers as real processes, for learning and failure drills.',
-  subcommands: [upCommand, zookeeperServerCommand, benchCommand, simCommand],
+  subcommands: [
+    upCommand,
+    statusCommand,
+    killCommand,
+    pauseCommand,
+    resumeCommand,
+    restartCommand,
+    partitionCommand,
+    healCommand,
+    zookeeperServerCommand,
+    benchCommand,
+    simCommand,
+  ],
 };
 
 /** Runs the command line `argv` (without `node` and the script) and returns the exit status. */

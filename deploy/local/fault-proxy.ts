@@ -378,10 +378,15 @@ function setReading(socket: net.Socket, reading: boolean): void {
   else if (!reading && !socket.isPaused()) socket.pause();
 }
 
-/** Sends RST where the socket is connected; just destroys it otherwise. */
+/**
+ * Sends RST where the socket is connected; just destroys it otherwise. Also just destroys a socket whose
+ * writable side was ended but has not finished: libuv refuses the RST (uv_tcp_close_reset → EINVAL while
+ * a shutdown is pending) and Node 24 then never closes the handle, which leaks the descriptor and makes
+ * the process spin at exit (found by the lab supervisor: partition, heal, stop).
+ */
 function resetSocket(socket: net.Socket): void {
   if (socket.destroyed) return;
-  if (socket.connecting) socket.destroy();
+  if (socket.connecting || (socket.writableEnded && !socket.writableFinished)) socket.destroy();
   else socket.resetAndDestroy();
 }
 

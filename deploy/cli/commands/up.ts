@@ -1,179 +1,140 @@
-// `kzlab up`: start the lab. Today that is one standalone ZooKeeper server (ours) running in this
-// process; the ensemble (3 or 5 servers) and the Kafka brokers come later.
-//
-// It writes <data-dir>/zk1/zoo.cfg (regenerated on every run), checks that the ports are free, starts
-// the server, waits until the client port accepts connections and prints the connect string.
+// `kzlab up`: start the lab — N ZooKeeper servers as separate processes, each with its own zoo.cfg,
+// data directory and log file, fault proxies between them, and a control API the other `kzlab` commands
+// use — and keep supervising it in the foreground until Ctrl-C (or SIGTERM). deploy/local/supervisor.ts
+// does the work; this file is the command line.
 
-import { mkdir, writeFile } from 'node:fs/promises';
-import { createConnection, createServer } from 'node:net';
 import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 
-import { KZ_ERROR_CODES, KzError } from '../../../client/common/errors.ts';
 import { defineCommand } from '../command.ts';
-import { UsageError } from '../flags.ts';
+import { UsageError, type FlagValues } from '../flags.ts';
+import { MAX_NODES_PER_KIND, MAX_PORT_BASE, MIN_PORT_BASE } from '../../cluster/port-plan.ts';
+import {
+  CLUSTER_DEFAULTS,
+  resolveClusterSpec,
+  ZOOKEEPER_IMPLS,
+  type ClusterSpec,
+  type ZooKeeperImpl,
+} from '../../cluster/spec.ts';
 
-const HOST = '127.0.0.1';
-const READY_TIMEOUT_MS = 30_000;
+const UP_FLAGS = {
+  zookeepers: {
+    type: 'number',
+    integer: true,
+    min: 1,
+    max: MAX_NODES_PER_KIND,
+    default: CLUSTER_DEFAULTS.zookeepers,
+    valueName: 'N',
+    description: 'ZooKeeper servers: 1 (standalone), 3 or 5 (ensembles of any size up to 9 work)',
+  },
+  impl: {
+    type: 'string',
+    default: CLUSTER_DEFAULTS.impl,
+    valueName: 'IMPL',
+    description: "which ZooKeeper: kzlab (ours) or apache (Debian's Apache ZooKeeper 3.8)",
+  },
+  'data-dir': {
+    type: 'string',
+    default: 'data',
+    valueName: 'DIR',
+    description: 'the lab directory: lab.json, events.jsonl and one directory per server',
+  },
+  'port-base': {
+    type: 'number',
+    integer: true,
+    min: MIN_PORT_BASE,
+    max: MAX_PORT_BASE,
+    default: CLUSTER_DEFAULTS.portBase,
+    valueName: 'PORT',
+    description: "client port of zk1; every other port moves with it (see 'Ports' above)",
+  },
+  'tick-time': {
+    type: 'number',
+    integer: true,
+    min: 1,
+    max: 60_000,
+    default: CLUSTER_DEFAULTS.tickTimeMs,
+    valueName: 'MS',
+    description: 'zoo.cfg tickTime; initLimit 10 and syncLimit 5 ticks',
+  },
+  'ready-timeout': {
+    type: 'number',
+    min: 1,
+    max: 3600,
+    default: 60,
+    valueName: 'SECONDS',
+    description: 'give up if no leader serves by then',
+  },
+  'direct-peers': {
+    type: 'boolean',
+    description: 'no fault proxies between the servers (no `kzlab partition`; for benchmarks)',
+  },
+  json: {
+    type: 'boolean',
+    description: 'once ready, print one JSON line (connect string, nodes, PIDs, ports)',
+  },
+} as const;
 
-export interface StandaloneZooCfg {
-  readonly dataDir: string;
-  readonly clientPort: number;
-  readonly adminPort: number;
+export interface UpOptions {
+  readonly spec: ClusterSpec;
+  readonly json: boolean;
+  readonly readyTimeoutMs: number;
+  /** False with --direct-peers. */
+  readonly faultProxies: boolean;
 }
 
-/** The zoo.cfg `kzlab up` writes for a standalone server (Apache ZooKeeper can run the same file). */
-export function renderStandaloneZooCfg({ dataDir, clientPort, adminPort }: StandaloneZooCfg): string {
-  return [
-    '# Written by `kzlab up` and rewritten on every run: copy it elsewhere to keep your own edits,',
-    '# then run `npx kzlab zookeeper-server <your-copy>`.',
-    'tickTime=2000',
-    'initLimit=10',
-    'syncLimit=5',
-    `dataDir=${dataDir}`,
-    `clientPort=${clientPort}`,
-    `clientPortAddress=${HOST}`,
-    '# every four-letter word (ruok, srvr, stat, mntr, cons, wchc, dump …), for learning',
-    '4lw.commands.whitelist=*',
-    'admin.enableServer=true',
-    `admin.serverAddress=${HOST}`,
-    `admin.serverPort=${adminPort}`,
-    '',
-  ].join('\n');
+/** Turns `kzlab up` flags into a lab spec; throws UsageError for values the flag parser cannot judge. */
+export function upOptionsFromFlags(flags: FlagValues<typeof UP_FLAGS>, cwd: string): UpOptions {
+  const impl = flags.impl as ZooKeeperImpl;
+  if (!ZOOKEEPER_IMPLS.includes(impl)) {
+    throw new UsageError(`--impl must be ${ZOOKEEPER_IMPLS.join(' or ')}, got ${JSON.stringify(flags.impl)}`);
+  }
+  try {
+    const spec = resolveClusterSpec({
+      dataDir: path.resolve(cwd, flags['data-dir']),
+      portBase: flags['port-base'],
+      zookeepers: flags.zookeepers,
+      impl,
+      tickTimeMs: flags['tick-time'],
+    });
+    return {
+      spec,
+      json: flags.json,
+      readyTimeoutMs: Math.round(flags['ready-timeout'] * 1000),
+      faultProxies: !flags['direct-peers'],
+    };
+  } catch (error) {
+    if (error instanceof RangeError) throw new UsageError(error.message);
+    throw error;
+  }
 }
 
 export const upCommand = defineCommand({
   name: 'up',
-  summary: 'Start the lab: today one standalone ZooKeeper server (ours), in this process.',
+  summary: 'Start the lab: N ZooKeeper servers as real processes, supervised until Ctrl-C.',
   description: `
-Writes <data-dir>/zk1/zoo.cfg (dataDir <data-dir>/zk1), starts kzlab's ZooKeeper server on
-${HOST}:<port-base> and prints its connect string. Stop it with Ctrl-C; the data stays in <data-dir>.`,
-  flags: {
-    'data-dir': {
-      type: 'string',
-      default: 'data',
-      valueName: 'DIR',
-      description: 'root of the data directories',
-    },
-    'port-base': {
-      type: 'number',
-      integer: true,
-      min: 1,
-      max: 65_535,
-      default: 2181,
-      valueName: 'PORT',
-      description: 'client port of zk1',
-    },
-    'admin-port': {
-      type: 'number',
-      integer: true,
-      min: 1,
-      max: 65_535,
-      default: 8081,
-      valueName: 'PORT',
-      description: 'AdminServer HTTP port of zk1',
-    },
-    json: { type: 'boolean', description: 'print one JSON line instead of text' },
-  },
+Writes <data-dir>/zkN/zoo.cfg and myid for every server, starts each as its own process (logs in
+<data-dir>/zkN/zkN.log), waits until a leader serves and prints the connect string. Leave it running:
+\`kzlab status\`, \`kill\`, \`pause\`, \`resume\`, \`restart\`, \`partition\` and \`heal\` act on it from another
+terminal, finding it through <data-dir>/lab.json. Ctrl-C (or SIGTERM) stops every server; the data
+stays, so running the same command again brings the same ensemble back.
+
+Ports (all move by --port-base − 2181):
+  client 2181+i−1 · quorum 2888+i−1 · election 3888+i−1 · AdminServer 8081+i−1 (zk i)
+  control API 8090 · dashboard 8080 (later) · brokers 9092… (later)
+Between the servers sit fault proxies (OS-chosen ports), one per direction and peer port, so that
+\`kzlab partition\` can cut links. Labs whose port bases are 10000 apart never share a port.`,
+  flags: UP_FLAGS,
   async run({ flags }, io) {
-    const root = path.resolve(io.cwd, flags['data-dir']);
-    const dataDir = path.join(root, 'zk1');
-    const configPath = path.join(dataDir, 'zoo.cfg');
-    const clientPort = flags['port-base'];
-    const adminPort = flags['admin-port'];
-    if (clientPort === adminPort) {
-      throw new UsageError(`--port-base and --admin-port must differ (both are ${clientPort})`);
-    }
-
-    const { runZooKeeperServer } = await io.modules.zookeeperMain();
-    await assertPortFree(clientPort, '--port-base');
-    await assertPortFree(adminPort, '--admin-port');
-    await mkdir(dataDir, { recursive: true });
-    await writeFile(configPath, renderStandaloneZooCfg({ dataDir, clientPort, adminPort }));
-
-    // The server logs to stderr so that stdout carries only the connect string (or the JSON line).
-    const log = await io.modules.stderrLogger?.();
-    // runZooKeeperServer may resolve once the server listens, or only when it stops: either way the
-    // connect string is printed once the port accepts connections (or the function has returned).
-    const running = runZooKeeperServer(configPath, log === undefined ? undefined : { log });
-    const ready = new AbortController();
-    const outcome = await Promise.race([
-      running.then(() => 'returned' as const),
-      waitForPort(clientPort, READY_TIMEOUT_MS, ready.signal),
-    ]).finally(() => ready.abort());
-    if (outcome === 'timeout') {
-      io.stderr(
-        `kzlab up: warning: ${HOST}:${clientPort} did not accept connections within ${READY_TIMEOUT_MS / 1000} s`,
-      );
-    }
-
-    const connect = `${HOST}:${clientPort}`;
-    const shown = (file: string): string => path.relative(io.cwd, file) || '.';
-    if (flags.json) {
-      io.stdout(
-        JSON.stringify({
-          zookeeper: {
-            connect,
-            servers: [{ name: 'zk1', host: HOST, clientPort, adminPort, config: configPath, dataDir }],
-          },
-        }),
-      );
-    } else {
-      io.stdout(
-        [
-          `ZooKeeper: ${connect}`,
-          `  zk1 config  ${shown(configPath)}`,
-          `  zk1 data    ${shown(dataDir)}`,
-          `  zk1 admin   ${HOST}:${adminPort}`,
-          `  try         /usr/share/zookeeper/bin/zkCli.sh -server ${connect}`,
-        ].join('\n'),
-      );
-    }
-    await running;
-    return 0;
+    const options = upOptionsFromFlags(flags, io.cwd);
+    const { runLabSupervisor } = await import('../../local/supervisor.ts');
+    return runLabSupervisor(
+      {
+        spec: options.spec,
+        json: options.json,
+        readyTimeoutMs: options.readyTimeoutMs,
+        faultProxies: options.faultProxies,
+      },
+      io,
+    );
   },
 });
-
-/** Fails with a clear message if something already listens on HOST:port. */
-async function assertPortFree(port: number, flag: string): Promise<void> {
-  const server = createServer();
-  try {
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, HOST, () => resolve());
-    });
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const why = code === 'EADDRINUSE' ? 'is already in use' : `cannot be used (${code ?? String(error)})`;
-    throw new KzError(
-      KZ_ERROR_CODES.KZ_ERR_PORT_IN_USE,
-      `${HOST}:${port} ${why}. Is a ZooKeeper (Debian's zookeeper service, or an earlier kzlab up) still running? ` +
-        `Stop it, or choose another port with ${flag}.`,
-      { cause: error },
-    );
-  }
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-}
-
-/** Resolves 'ready' once HOST:port accepts a TCP connection, 'timeout' after timeoutMs, 'aborted' on abort. */
-async function waitForPort(
-  port: number,
-  timeoutMs: number,
-  signal: AbortSignal,
-): Promise<'ready' | 'timeout' | 'aborted'> {
-  const deadline = performance.now() + timeoutMs;
-  while (!signal.aborted) {
-    const connected = await new Promise<boolean>((resolve) => {
-      const socket = createConnection({ host: HOST, port });
-      socket.once('connect', () => {
-        socket.destroy();
-        resolve(true);
-      });
-      socket.once('error', () => resolve(false));
-    });
-    if (connected) return 'ready';
-    if (performance.now() >= deadline) return 'timeout';
-    await sleep(50, undefined, { signal }).catch(() => undefined);
-  }
-  return 'aborted';
-}

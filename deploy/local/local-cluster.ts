@@ -1,0 +1,919 @@
+// LocalCluster: a lab as real OS processes on 127.0.0.1, owned by this process (the supervisor that
+// `kzlab up` runs). It implements ClusterHandle:
+//
+//   start     writes each server's zoo.cfg and myid, starts one fault proxy per directed link and peer
+//             port (quorum, election), spawns every server, waits until a leader serves and every
+//             server serves (srvr), with a deadline
+//   kill      SIGKILL; reports when the signal went out and when the process was gone (the child's
+//             exit event, which the kernel delivers to us as its parent)
+//   pause     SIGSTOP (confirmed through /proc/<pid>/stat state T), resume SIGCONT
+//   restart   SIGTERM (SIGKILL after a deadline), spawn again with the same zoo.cfg and data
+//   partition stall the proxies of every link between the groups, both directions; heal sets them ok
+//   status    `srvr` to every server that runs (paused ones are not asked: they would not answer)
+//   events    what happened, numbered; a role watcher asks `srvr` every second and reports role changes
+//   stop      SIGTERM every server (SIGCONT first for paused ones), SIGKILL after a deadline, close the
+//             proxies. Data stays.
+//
+// Operations on one node run one at a time (a queue per node). Every wait has a deadline.
+
+import { mkdir, writeFile } from 'node:fs/promises';
+import { setTimeout as delay } from 'node:timers/promises';
+
+import { LAB_ERROR_CODES, LabError } from '../cluster/errors.ts';
+import type {
+  ClusterEvent,
+  ClusterEventBody,
+  ClusterHandle,
+  ClusterInfo,
+  ClusterStatus,
+  LinkFault,
+  LinkReport,
+  NodeInfo,
+  NodeStatus,
+  PartitionOptions,
+  RestartReport,
+  SignalReport,
+  StopReport,
+} from '../cluster/handle.ts';
+import { adminUrl, connectString, controlUrl, nodePaths, type ClusterSpec } from '../cluster/spec.ts';
+import { isServingMode, parseSrvr, type ServerMode, type SrvrReport } from '../cluster/srvr.ts';
+import { completeGroups, linksBetween, needsModes, parseTarget, resolveTarget } from '../cluster/targets.ts';
+import { FaultProxyGroup, parseFaultMode, type FaultMode } from './fault-proxy.ts';
+import { fourLetterWord } from './four-letter-word.ts';
+import {
+  canReadProcessStates,
+  kernelProcessState,
+  NodeProcess,
+  zookeeperCommand,
+  type ExitInfo,
+  type ExitReason,
+  type NodeCommand,
+} from './node-process.ts';
+import { renderLabZooCfg, type PeerAddress } from './zoo-cfg.ts';
+
+export interface LocalClusterOptions {
+  readonly spec: ClusterSpec;
+  /** start(): spawn → a leader serves and every server serves. Default 60 s. */
+  readonly readyTimeoutMs?: number;
+  /** restart(): spawn → the server answers `srvr` at all. Default 30 s. */
+  readonly answerTimeoutMs?: number;
+  /** restart(): spawn → the server serves. Default 30 s. Not serving by then is reported, not an error. */
+  readonly servingTimeoutMs?: number;
+  /** SIGTERM → SIGKILL when stopping a server. Default 10 s. */
+  readonly stopTimeoutMs?: number;
+  /** SIGKILL → gone. Default 10 s. */
+  readonly killTimeoutMs?: number;
+  /** Deadline of one `srvr`. Default 1 s. */
+  readonly srvrTimeoutMs?: number;
+  /** How often the role watcher asks every server `srvr`; 0 turns it off. Default 1 s. */
+  readonly roleWatchIntervalMs?: number;
+  /** Events kept for events(). Default 5000. */
+  readonly maxEvents?: number;
+  /** The control API URL to report in info() (the supervisor runs it). Default: the port plan's. */
+  readonly controlUrl?: string;
+  readonly supervisorPid?: number;
+  /**
+   * Put a fault proxy on every directed link (default true). Without them the servers connect to each
+   * other directly: no partitions, but no extra userspace hop either (benchmarks).
+   */
+  readonly faultProxies?: boolean;
+  /** Replaces the command that runs a server (tests). */
+  readonly command?: (name: string, configPath: string, nodeDir: string) => NodeCommand;
+}
+
+interface QueryResult {
+  readonly mode: ServerMode;
+  readonly report?: SrvrReport;
+  readonly error?: string;
+}
+
+interface LabNode {
+  readonly info: NodeInfo;
+  readonly process: NodeProcess;
+  mode: ServerMode;
+  /** Serialises operations on this node. */
+  queue: Promise<unknown>;
+  querySeq: number;
+  appliedSeq: number;
+}
+
+const PAUSE_CONFIRM_TIMEOUT_MS = 2000;
+
+export class LocalCluster implements ClusterHandle {
+  readonly spec: ClusterSpec;
+  private readonly options: LocalClusterOptions;
+  private readonly nodes = new Map<string, LabNode>();
+  private readonly names: string[];
+  private proxies: FaultProxyGroup | undefined;
+  private proxyList: { from: string; to: string; service: string; port: number }[] = [];
+  private readonly eventLog: ClusterEvent[] = [];
+  private readonly listeners = new Set<(event: ClusterEvent) => void>();
+  private nextSeq = 1;
+  private startPromise: Promise<ClusterInfo> | undefined;
+  private started = false;
+  private stopping = false;
+  private stopPromise: Promise<StopReport> | undefined;
+  private readonly stopController = new AbortController();
+  private watcherRunning = false;
+
+  constructor(options: LocalClusterOptions) {
+    this.options = options;
+    this.spec = options.spec;
+    this.names = options.spec.ports.zookeepers.map((zk) => zk.name);
+    for (const zk of options.spec.ports.zookeepers) {
+      const paths = nodePaths(this.spec, zk.name);
+      const info: NodeInfo = {
+        name: zk.name,
+        kind: 'zookeeper',
+        sid: zk.sid,
+        host: this.spec.host,
+        clientPort: zk.clientPort,
+        quorumPort: zk.quorumPort,
+        electionPort: zk.electionPort,
+        adminPort: zk.adminPort,
+        adminUrl: adminUrl(this.spec, zk.name),
+        dataDir: paths.dir,
+        config: paths.config,
+        log: paths.log,
+      };
+      const node: LabNode = {
+        info,
+        process: new NodeProcess(zk.name, paths.log, (exit, expected) =>
+          this.onNodeExit(zk.name, exit, expected),
+        ),
+        mode: 'down',
+        queue: Promise.resolve(),
+        querySeq: 0,
+        appliedSeq: 0,
+      };
+      this.nodes.set(zk.name, node);
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // ClusterHandle
+
+  start(): Promise<ClusterInfo> {
+    this.startPromise ??= this.doStart();
+    return this.startPromise;
+  }
+
+  async info(): Promise<ClusterInfo> {
+    return this.infoNow();
+  }
+
+  async status(): Promise<ClusterStatus> {
+    const results = await this.queryAll();
+    const nodes: NodeStatus[] = this.names.map((name) => {
+      const node = this.node(name);
+      const result = results.get(name) ?? { mode: node.mode };
+      const exit = node.process.lastExit;
+      const status: NodeStatus = {
+        ...node.info,
+        pid: node.process.pid,
+        process: node.process.state,
+        mode: result.mode,
+        ...(exit === undefined ? {} : { exit: { code: exit.code, signal: exit.signal } }),
+        ...(result.report === undefined ? {} : srvrFields(result.report)),
+        ...(result.error === undefined ? {} : { error: result.error }),
+      };
+      return status;
+    });
+    const leader = nodes.find((node) => node.mode === 'leader' || node.mode === 'standalone')?.name ?? null;
+    return {
+      at: Date.now(),
+      dataDir: this.spec.dataDir,
+      impl: this.spec.zookeeper.impl,
+      connect: connectString(this.spec),
+      controlUrl: this.controlUrlOf(),
+      supervisorPid: this.options.supervisorPid ?? process.pid,
+      leader,
+      nodes,
+      links: this.linkFaults(),
+    };
+  }
+
+  async kill(target: string): Promise<SignalReport> {
+    this.assertOpen();
+    const name = await this.resolve(target);
+    return this.exclusive(name, async () => {
+      const node = this.node(name);
+      const pid = node.process.pid;
+      if (pid === null) throw this.notRunning(name, 'kill');
+      node.process.expectedExit = 'kill';
+      const signalledAt = Date.now();
+      const before = performance.now();
+      node.process.signal('SIGKILL');
+      this.emit({ type: 'node-signalled', node: name, pid, signal: 'SIGKILL', reason: 'kill' });
+      const exit = await node.process.waitForExit(this.options.killTimeoutMs ?? 10_000);
+      const after = exit?.atMonotonic ?? performance.now();
+      return signalReport(
+        name,
+        pid,
+        'SIGKILL',
+        signalledAt,
+        before,
+        after,
+        exit !== undefined,
+        node.process.state,
+      );
+    });
+  }
+
+  async pause(target: string): Promise<SignalReport> {
+    this.assertOpen();
+    const name = await this.resolve(target);
+    return this.exclusive(name, async () => {
+      const node = this.node(name);
+      const pid = node.process.pid;
+      if (pid === null) throw this.notRunning(name, 'pause');
+      if (node.process.state === 'paused') {
+        throw new LabError(
+          LAB_ERROR_CODES.KZ_ERR_NODE_STATE,
+          `${name} (pid ${pid}) is already paused: resume it with \`kzlab resume ${name}\``,
+        );
+      }
+      const signalledAt = Date.now();
+      const before = performance.now();
+      node.process.signal('SIGSTOP');
+      node.process.state = 'paused';
+      this.emit({ type: 'node-signalled', node: name, pid, signal: 'SIGSTOP', reason: 'pause' });
+      this.setMode(name, 'paused');
+      const confirmed = await this.waitForKernelState(pid, (state) => state === 'T' || state === 't');
+      return signalReport(
+        name,
+        pid,
+        'SIGSTOP',
+        signalledAt,
+        before,
+        performance.now(),
+        confirmed,
+        node.process.state,
+      );
+    });
+  }
+
+  async resume(target: string): Promise<SignalReport> {
+    this.assertOpen();
+    const name = await this.resolve(target);
+    return this.exclusive(name, async () => {
+      const node = this.node(name);
+      const pid = node.process.pid;
+      if (pid === null) throw this.notRunning(name, 'resume');
+      if (node.process.state !== 'paused') {
+        throw new LabError(
+          LAB_ERROR_CODES.KZ_ERR_NODE_STATE,
+          `${name} (pid ${pid}) is not paused (it is ${node.process.state})`,
+        );
+      }
+      const signalledAt = Date.now();
+      const before = performance.now();
+      node.process.signal('SIGCONT');
+      node.process.state = 'running';
+      this.emit({ type: 'node-signalled', node: name, pid, signal: 'SIGCONT', reason: 'resume' });
+      const confirmed = await this.waitForKernelState(pid, (state) => state !== 'T' && state !== 't');
+      void this.queryNode(name);
+      return signalReport(
+        name,
+        pid,
+        'SIGCONT',
+        signalledAt,
+        before,
+        performance.now(),
+        confirmed,
+        node.process.state,
+      );
+    });
+  }
+
+  async restart(target: string): Promise<RestartReport> {
+    this.assertOpen();
+    const name = await this.resolve(target);
+    const { stopped, pid, spawnedAt, startedAt, answeringAfterMs } = await this.exclusive(name, async () => {
+      const node = this.node(name);
+      const stoppedReport = node.process.alive ? await this.stopProcess(name, 'restart') : null;
+      this.assertOpen();
+      const spawnedAtMonotonic = performance.now();
+      const startedAtWall = Date.now();
+      const newPid = this.spawnNode(name);
+      const answered = await this.waitUntil(
+        name,
+        this.options.answerTimeoutMs ?? 30_000,
+        (result) => result.mode !== 'unreachable',
+        `${name} to answer srvr after restart`,
+      );
+      if (answered === undefined) {
+        throw new LabError(
+          LAB_ERROR_CODES.KZ_ERR_LAB_TIMEOUT,
+          `${name} (pid ${newPid}) did not answer srvr within ${(this.options.answerTimeoutMs ?? 30_000) / 1000} s of its restart; last lines of ${node.info.log}:\n${node.process.logTail()}`,
+        );
+      }
+      return {
+        stopped: stoppedReport,
+        pid: newPid,
+        spawnedAt: spawnedAtMonotonic,
+        startedAt: startedAtWall,
+        answeringAfterMs: round(performance.now() - spawnedAtMonotonic),
+      };
+    });
+    // Waiting to serve happens outside the node's queue, so a kill or pause can interrupt it.
+    const serving = await this.waitUntil(
+      name,
+      this.options.servingTimeoutMs ?? 30_000,
+      (result) => isServingMode(result.mode),
+      `${name} to serve after restart`,
+      pid,
+    );
+    return {
+      node: name,
+      stopped,
+      pid,
+      startedAt,
+      answeringAfterMs,
+      servingAfterMs: serving === undefined ? null : round(performance.now() - spawnedAt),
+      mode: this.node(name).mode,
+    };
+  }
+
+  async partition(
+    groups: readonly (readonly string[])[],
+    options: PartitionOptions = {},
+  ): Promise<LinkReport> {
+    this.assertOpen();
+    const proxies = this.requireProxies();
+    const mode = toFaultMode(options.mode ?? 'stall');
+    if (mode === 'ok') {
+      throw new LabError(
+        LAB_ERROR_CODES.KZ_ERR_BAD_REQUEST,
+        'partition --mode ok cuts nothing: use `kzlab heal`',
+      );
+    }
+    const complete = completeGroups(await this.resolveGroups(groups), this.names);
+    const links = linksBetween(complete);
+    for (const { from, to } of links) proxies.setLink(from, to, mode);
+    const faults = this.linkFaults();
+    this.emit({ type: 'links-changed', action: 'partition', groups: complete, mode, links: faults });
+    return { changed: links.map((link) => ({ ...link, mode })), links: faults };
+  }
+
+  async heal(groups?: readonly (readonly string[])[]): Promise<LinkReport> {
+    this.assertOpen();
+    const proxies = this.proxies;
+    if (proxies === undefined) return { changed: [], links: [] };
+    const before = this.linkFaults();
+    let complete: string[][] = [];
+    let changed: LinkFault[];
+    if (groups === undefined || groups.length === 0) {
+      proxies.heal();
+      changed = before.map((link) => ({ ...link, mode: 'ok' }));
+    } else {
+      complete = completeGroups(await this.resolveGroups(groups), this.names);
+      const links = linksBetween(complete);
+      for (const { from, to } of links) proxies.setLink(from, to, 'ok');
+      changed = before
+        .filter((fault) => links.some((link) => link.from === fault.from && link.to === fault.to))
+        .map((link) => ({ ...link, mode: 'ok' }));
+    }
+    const faults = this.linkFaults();
+    this.emit({ type: 'links-changed', action: 'heal', groups: complete, mode: 'ok', links: faults });
+    return { changed, links: faults };
+  }
+
+  async events(options: { since?: number } = {}): Promise<ClusterEvent[]> {
+    const since = options.since ?? 0;
+    return this.eventLog.filter((event) => event.seq > since);
+  }
+
+  subscribe(listener: (event: ClusterEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => {
+      this.listeners.delete(listener);
+    };
+  }
+
+  stop(reason = 'stop requested'): Promise<StopReport> {
+    if (this.stopPromise === undefined) {
+      // Synchronously: from here on nothing new is spawned (spawnNode checks `stopping`).
+      this.stopping = true;
+      this.stopController.abort();
+      this.emit({ type: 'lab-stopping', reason });
+      this.stopPromise = this.doStop();
+    }
+    return this.stopPromise;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Beyond ClusterHandle (the supervisor uses these)
+
+  /** SIGKILL every process at once (a second Ctrl-C, or the supervisor's exit hook). Synchronous. */
+  killAllNow(): void {
+    this.stopping = true;
+    for (const node of this.nodes.values()) {
+      if (!node.process.alive) continue;
+      node.process.expectedExit ??= 'stop';
+      node.process.signal('SIGKILL');
+      // A stopped process dies of SIGKILL too; no SIGCONT needed.
+    }
+  }
+
+  /** The fault proxies' ports: `from` dials `port` to reach `service` of `to`. (Kept after they close.) */
+  proxyPorts(): { from: string; to: string; service: string; port: number }[] {
+    return [...this.proxyList];
+  }
+
+  get isStopping(): boolean {
+    return this.stopping;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Start and stop
+
+  private async doStart(): Promise<ClusterInfo> {
+    const spec = this.spec;
+    const began = performance.now();
+    this.emit({
+      type: 'lab-starting',
+      impl: spec.zookeeper.impl,
+      zookeepers: spec.zookeeper.count,
+      portBase: spec.portBase,
+    });
+    for (const node of this.nodes.values()) {
+      await mkdir(node.info.dataDir, { recursive: true });
+      await writeFile(`${node.info.dataDir}/myid`, `${node.info.sid}\n`);
+    }
+    // Check that every server can be started before starting any.
+    for (const node of this.nodes.values()) this.commandFor(node.info.name);
+    if (this.names.length > 1 && this.options.faultProxies !== false) {
+      this.proxies = await FaultProxyGroup.start({
+        listenHost: spec.host,
+        nodes: spec.ports.zookeepers.map((zk) => ({
+          name: zk.name,
+          host: spec.host,
+          ports: { quorum: zk.quorumPort, election: zk.electionPort },
+        })),
+      });
+      for (const from of this.names) {
+        for (const to of this.names) {
+          if (from === to) continue;
+          for (const service of ['quorum', 'election']) {
+            this.proxyList.push({ from, to, service, port: this.proxies.address(from, to, service).port });
+          }
+        }
+      }
+    }
+    for (const node of this.nodes.values()) {
+      const peers = new Map<number, PeerAddress>();
+      for (const other of this.nodes.values()) {
+        if (other === node) continue;
+        if (this.proxies === undefined) {
+          // Without fault proxies the servers talk to each other directly.
+          peers.set(other.info.sid, {
+            host: other.info.host,
+            quorumPort: other.info.quorumPort,
+            electionPort: other.info.electionPort,
+          });
+          continue;
+        }
+        const quorum = this.proxies.address(node.info.name, other.info.name, 'quorum');
+        const election = this.proxies.address(node.info.name, other.info.name, 'election');
+        peers.set(other.info.sid, {
+          host: quorum.host,
+          quorumPort: quorum.port,
+          electionPort: election.port,
+        });
+      }
+      await writeFile(node.info.config, renderLabZooCfg({ spec, name: node.info.name, peers }));
+    }
+    this.assertOpen();
+    for (const name of this.names) this.spawnNode(name);
+
+    const deadlineMs = this.options.readyTimeoutMs ?? 60_000;
+    const deadline = began + deadlineMs;
+    for (;;) {
+      this.assertOpen();
+      const crashed = this.names.map((name) => this.node(name)).filter((node) => !node.process.alive);
+      if (crashed.length > 0) {
+        const node = crashed[0];
+        const exit = node.process.lastExit;
+        throw new LabError(
+          LAB_ERROR_CODES.KZ_ERR_NODE_START,
+          `${node.info.name} exited during start-up (${describeExit(exit)}); last lines of ${node.info.log}:\n${node.process.logTail()}`,
+        );
+      }
+      const results = await this.queryAll();
+      const leaders = this.names.filter((name) => {
+        const mode = results.get(name)?.mode;
+        return mode === 'leader' || mode === 'standalone';
+      });
+      const allServing = this.names.every((name) => isServingMode(results.get(name)?.mode ?? 'down'));
+      if (leaders.length === 1 && allServing) {
+        this.started = true;
+        this.emit({ type: 'lab-ready', leader: leaders[0], afterMs: round(performance.now() - began) });
+        this.startRoleWatcher();
+        return this.infoNow();
+      }
+      if (performance.now() >= deadline) {
+        const seen = this.names.map((name) => `${name} ${results.get(name)?.mode ?? 'down'}`).join(', ');
+        const tails = this.names
+          .filter((name) => !isServingMode(results.get(name)?.mode ?? 'down'))
+          .map(
+            (name) =>
+              `--- last lines of ${this.node(name).info.log}:\n${this.node(name).process.logTail(15)}`,
+          )
+          .join('\n');
+        throw new LabError(
+          LAB_ERROR_CODES.KZ_ERR_LAB_TIMEOUT,
+          `the ensemble did not elect a serving leader within ${deadlineMs / 1000} s (${seen})\n${tails}`,
+        );
+      }
+      await this.pause100();
+    }
+  }
+
+  private async doStop(): Promise<StopReport> {
+    // Let a start in progress notice; its errors are the caller's (start()) to report.
+    const reports = await Promise.all(
+      this.names
+        .filter((name) => this.node(name).process.alive)
+        .map(async (name) => {
+          try {
+            const report = await this.stopProcess(name, 'stop');
+            return {
+              node: name,
+              pid: report.pid,
+              signal: report.signal as 'SIGTERM' | 'SIGKILL',
+              goneAfterMs: report.confirmedAfterMs,
+            };
+          } catch {
+            return undefined;
+          }
+        }),
+    );
+    await this.proxies?.close();
+    this.emit({ type: 'lab-stopped' });
+    return { nodes: reports.filter((report) => report !== undefined) };
+  }
+
+  /** SIGTERM (with SIGCONT for a paused process), then SIGKILL after the deadline; resolves when gone. */
+  private async stopProcess(name: string, reason: ExitReason): Promise<SignalReport> {
+    const node = this.node(name);
+    const pid = node.process.pid;
+    if (pid === null) throw this.notRunning(name, reason);
+    const wasPaused = node.process.state === 'paused';
+    node.process.expectedExit = reason;
+    const signalledAt = Date.now();
+    const before = performance.now();
+    node.process.signal('SIGTERM');
+    // A stopped process keeps SIGTERM pending until it runs again.
+    if (wasPaused) node.process.signal('SIGCONT');
+    this.emit({ type: 'node-signalled', node: name, pid, signal: 'SIGTERM', reason });
+    let exit = await node.process.waitForExit(this.options.stopTimeoutMs ?? 10_000);
+    let signal: 'SIGTERM' | 'SIGKILL' = 'SIGTERM';
+    if (exit === undefined) {
+      signal = 'SIGKILL';
+      node.process.signal('SIGKILL');
+      this.emit({
+        type: 'node-signalled',
+        node: name,
+        pid,
+        signal: 'SIGKILL',
+        reason: `${reason}: no exit ${(this.options.stopTimeoutMs ?? 10_000) / 1000} s after SIGTERM`,
+      });
+      exit = await node.process.waitForExit(this.options.killTimeoutMs ?? 10_000);
+      if (exit === undefined) {
+        throw new LabError(
+          LAB_ERROR_CODES.KZ_ERR_LAB_TIMEOUT,
+          `${name} (pid ${pid}) is still there after SIGKILL`,
+        );
+      }
+    }
+    return signalReport(name, pid, signal, signalledAt, before, exit.atMonotonic, true, node.process.state);
+  }
+
+  private spawnNode(name: string): number {
+    this.assertOpen();
+    const node = this.node(name);
+    const pid = node.process.spawn(this.commandFor(name));
+    this.emit({ type: 'node-started', node: name, pid });
+    return pid;
+  }
+
+  private commandFor(name: string): NodeCommand {
+    const node = this.node(name);
+    if (this.options.command !== undefined)
+      return this.options.command(name, node.info.config, node.info.dataDir);
+    return zookeeperCommand(this.spec.zookeeper.impl, node.info.config, node.info.dataDir);
+  }
+
+  private onNodeExit(name: string, exit: ExitInfo, expected: ExitReason | undefined): void {
+    const node = this.node(name);
+    node.process.state = expected === 'kill' ? 'killed' : expected === 'stop' ? 'stopped' : 'exited';
+    this.emit({
+      type: 'node-exited',
+      node: name,
+      pid: exit.pid,
+      code: exit.code,
+      signal: exit.signal,
+      expected: expected !== undefined,
+    });
+    this.setMode(name, 'down');
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Asking the servers
+
+  private async queryAll(): Promise<Map<string, QueryResult>> {
+    const entries = await Promise.all(
+      this.names.map(async (name) => [name, await this.queryNode(name)] as const),
+    );
+    return new Map(entries);
+  }
+
+  /** `srvr` to one server (unless paused or down). Updates the known mode, newest query wins. */
+  private async queryNode(name: string): Promise<QueryResult> {
+    const node = this.node(name);
+    const seq = ++node.querySeq;
+    const pid = node.process.pid;
+    let result = this.modeWithoutAsking(node);
+    if (result === undefined) {
+      try {
+        const text = await fourLetterWord(
+          node.info.host,
+          node.info.clientPort,
+          'srvr',
+          this.options.srvrTimeoutMs ?? 1000,
+        );
+        const report = parseSrvr(text);
+        result = { mode: report.mode, report };
+      } catch (error) {
+        result = { mode: 'unreachable', error: error instanceof Error ? error.message : String(error) };
+      }
+      // The process may have been paused, killed or replaced while we asked.
+      if (node.process.pid !== pid) result = this.modeWithoutAsking(node) ?? { mode: 'unreachable' };
+      else result = this.modeWithoutAsking(node) ?? result;
+      if (result.mode !== 'unreachable' && node.process.state === 'starting') node.process.state = 'running';
+    }
+    if (seq > node.appliedSeq) {
+      node.appliedSeq = seq;
+      this.setMode(name, result.mode);
+    }
+    return result;
+  }
+
+  private modeWithoutAsking(node: LabNode): QueryResult | undefined {
+    if (!node.process.alive) return { mode: 'down' };
+    if (node.process.state === 'paused') return { mode: 'paused' };
+    return undefined;
+  }
+
+  /**
+   * Asks `srvr` until `done(result)` or the deadline; undefined on deadline. Stops early when the
+   * process is gone or (with `pid`) replaced.
+   */
+  private async waitUntil(
+    name: string,
+    timeoutMs: number,
+    done: (result: QueryResult) => boolean,
+    _what: string,
+    pid?: number,
+  ): Promise<QueryResult | undefined> {
+    const deadline = performance.now() + timeoutMs;
+    const node = this.node(name);
+    for (;;) {
+      if (this.stopping) return undefined;
+      if (!node.process.alive) {
+        if (pid !== undefined) return undefined;
+        throw new LabError(
+          LAB_ERROR_CODES.KZ_ERR_NODE_START,
+          `${name} exited during start-up (${describeExit(node.process.lastExit)}); last lines of ${node.info.log}:\n${node.process.logTail()}`,
+        );
+      }
+      if (pid !== undefined && node.process.pid !== pid) return undefined;
+      const result = await this.queryNode(name);
+      if (done(result)) return result;
+      if (performance.now() >= deadline) return undefined;
+      await this.pause100();
+    }
+  }
+
+  private setMode(name: string, mode: ServerMode): void {
+    const node = this.node(name);
+    if (node.mode === mode) return;
+    const from = node.mode;
+    node.mode = mode;
+    this.emit({ type: 'role-changed', node: name, from, to: mode });
+  }
+
+  private startRoleWatcher(): void {
+    const intervalMs = this.options.roleWatchIntervalMs ?? 1000;
+    if (intervalMs <= 0 || this.watcherRunning) return;
+    this.watcherRunning = true;
+    const loop = async (): Promise<void> => {
+      while (!this.stopping) {
+        try {
+          await delay(intervalMs, undefined, { signal: this.stopController.signal, ref: false });
+        } catch {
+          break; // stopping
+        }
+        await this.queryAll().catch(() => undefined);
+      }
+      this.watcherRunning = false;
+    };
+    void loop();
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Helpers
+
+  private async resolve(target: string): Promise<string> {
+    if (!needsModes(target)) {
+      const parsed = parseTarget(target, this.names);
+      if (parsed.kind === 'node') return parsed.name;
+    }
+    const results = await this.queryAll();
+    const modes = new Map([...results].map(([name, result]) => [name, result.mode]));
+    return resolveTarget(target, this.names, modes);
+  }
+
+  private async resolveGroups(groups: readonly (readonly string[])[]): Promise<string[][]> {
+    const resolved: string[][] = [];
+    for (const group of groups) {
+      const names: string[] = [];
+      for (const target of group) names.push(await this.resolve(target));
+      resolved.push(names);
+    }
+    return resolved;
+  }
+
+  private exclusive<T>(name: string, operation: () => Promise<T>): Promise<T> {
+    const node = this.node(name);
+    const run = node.queue.then(operation, operation);
+    node.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private node(name: string): LabNode {
+    const node = this.nodes.get(name);
+    if (node === undefined) throw new Error(`no node ${name}`);
+    return node;
+  }
+
+  private notRunning(name: string, operation: string): LabError {
+    const node = this.node(name);
+    const exit = node.process.lastExit;
+    const how =
+      node.process.state === 'killed'
+        ? 'killed'
+        : node.process.state === 'stopped'
+          ? 'stopped'
+          : `exited (${describeExit(exit)})`;
+    return new LabError(
+      LAB_ERROR_CODES.KZ_ERR_NODE_STATE,
+      `cannot ${operation} ${name}: it is not running (${how}); start it again with \`kzlab restart ${name}\``,
+    );
+  }
+
+  private assertOpen(): void {
+    if (this.stopping) throw new LabError(LAB_ERROR_CODES.KZ_ERR_LAB_STOPPING, 'the lab is stopping');
+  }
+
+  private requireProxies(): FaultProxyGroup {
+    if (this.proxies === undefined) {
+      throw new LabError(
+        LAB_ERROR_CODES.KZ_ERR_BAD_REQUEST,
+        this.names.length === 1
+          ? 'a lab of one server has no links between servers to cut'
+          : this.options.faultProxies === false
+            ? 'this lab runs without fault proxies (--direct-peers): its links cannot be cut'
+            : 'the lab has not started yet',
+      );
+    }
+    return this.proxies;
+  }
+
+  private linkFaults(): LinkFault[] {
+    const proxies = this.proxies;
+    if (proxies === undefined) return [];
+    const matrix = proxies.matrix();
+    const faults: LinkFault[] = [];
+    matrix.nodes.forEach((from, i) => {
+      matrix.nodes.forEach((to, j) => {
+        const mode = matrix.modes[i][j];
+        if (mode !== null && mode !== 'ok') faults.push({ from, to, mode });
+      });
+    });
+    return faults;
+  }
+
+  private async waitForKernelState(pid: number, wanted: (state: string) => boolean): Promise<boolean> {
+    if (!canReadProcessStates()) return false;
+    const deadline = performance.now() + PAUSE_CONFIRM_TIMEOUT_MS;
+    for (;;) {
+      const state = kernelProcessState(pid);
+      if (state === undefined) return false;
+      if (wanted(state)) return true;
+      if (performance.now() >= deadline) return false;
+      // The kernel gives no notification for a stop we did not wait(2) for: poll briefly.
+      await delay(2);
+    }
+  }
+
+  /** The pause between two polls of `srvr` (no server pushes its mode to us); cut short by stop(). */
+  private async pause100(): Promise<void> {
+    try {
+      await delay(100, undefined, { signal: this.stopController.signal });
+    } catch {
+      // stopping: the loop checks
+    }
+  }
+
+  private controlUrlOf(): string {
+    return this.options.controlUrl ?? controlUrl(this.spec);
+  }
+
+  private infoNow(): ClusterInfo {
+    return {
+      dataDir: this.spec.dataDir,
+      impl: this.spec.zookeeper.impl,
+      portBase: this.spec.portBase,
+      connect: connectString(this.spec),
+      controlUrl: this.controlUrlOf(),
+      supervisorPid: this.options.supervisorPid ?? process.pid,
+      tickTimeMs: this.spec.zookeeper.tickTimeMs,
+      nodes: this.names.map((name) => {
+        const node = this.node(name);
+        return { ...node.info, pid: node.process.pid, process: node.process.state };
+      }),
+    };
+  }
+
+  private emit(body: ClusterEventBody): void {
+    const event = { seq: this.nextSeq++, at: Date.now(), ...body } as ClusterEvent;
+    this.eventLog.push(event);
+    const max = this.options.maxEvents ?? 5000;
+    if (this.eventLog.length > max) this.eventLog.splice(0, this.eventLog.length - max);
+    for (const listener of this.listeners) {
+      try {
+        listener(event);
+      } catch {
+        // a listener's problem is not the lab's
+      }
+    }
+  }
+
+  /** True once start() has succeeded. */
+  get isStarted(): boolean {
+    return this.started;
+  }
+}
+
+function srvrFields(report: SrvrReport): Partial<NodeStatus> {
+  const { serving: _serving, mode: _mode, ...rest } = report;
+  return rest;
+}
+
+function round(ms: number): number {
+  return Math.round(ms * 10) / 10;
+}
+
+function signalReport(
+  node: string,
+  pid: number,
+  signal: SignalReport['signal'],
+  signalledAt: number,
+  before: number,
+  after: number,
+  confirmed: boolean,
+  state: SignalReport['process'],
+): SignalReport {
+  const confirmedAfterMs = round(Math.max(0, after - before));
+  return {
+    node,
+    pid,
+    signal,
+    signalledAt,
+    confirmedAt: signalledAt + Math.round(confirmedAfterMs),
+    confirmedAfterMs,
+    confirmed,
+    process: state,
+  };
+}
+
+export function describeExit(exit: ExitInfo | undefined): string {
+  if (exit === undefined) return 'no exit seen';
+  if (exit.signal !== null) return `killed by ${exit.signal}`;
+  if (exit.code !== null) return `exit code ${exit.code}`;
+  return 'could not be started';
+}
+
+/** `stall`, `reset`, `drop-new`, `ok`, `delay 200` (also `delay:200`, `delay=200`) → FaultMode. */
+export function toFaultMode(text: string): FaultMode {
+  try {
+    return parseFaultMode(text.replace(/^delay[:=]/, 'delay '));
+  } catch (error) {
+    throw new LabError(
+      LAB_ERROR_CODES.KZ_ERR_BAD_REQUEST,
+      error instanceof Error ? error.message : String(error),
+    );
+  }
+}
