@@ -314,8 +314,8 @@ export class Leader {
     if (txns.length > 0) this.ctx.out.persist.push({ type: 'append', txns });
   }
 
-  /** The leader's own log is durable up to `zxid`: that is the leader's ACK. */
-  logged(zxid: bigint): void {
+  /** The leader's own log became more durable (ctx.loggedZxid): that is the leader's ACK. */
+  logged(): void {
     if (this.phase === 'SYNCHRONIZATION') this.tryEstablish();
     this.tryCommit();
   }

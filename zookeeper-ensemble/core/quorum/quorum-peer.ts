@@ -172,7 +172,7 @@ export class QuorumPeer implements PeerContext {
   logged(zxid: bigint, nowMs: number): void {
     this.input(nowMs, () => {
       if (zxid > this.loggedZxid) this.loggedZxid = zxid;
-      this.leader?.logged(zxid);
+      this.leader?.logged();
       this.follower?.logged(zxid);
     });
   }
