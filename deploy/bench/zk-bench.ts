@@ -20,13 +20,13 @@ import { fourLetterWord, startServer, type ServerKind, type StartedServer } from
 // ---------------------------------------------------------------------------------------------
 // node-zookeeper-client (CommonJS, no type declarations): the small part we use, typed here.
 
-interface ZkError {
+export interface ZkError {
   code: number;
   name: string;
   message: string;
 }
-type ZkCallback = (error: ZkError | null | undefined, ...results: unknown[]) => void;
-interface ZkClient {
+export type ZkCallback = (error: ZkError | null | undefined, ...results: unknown[]) => void;
+export interface ZkClient {
   connect(): void;
   close(): void;
   once(event: string, listener: () => void): unknown;
@@ -433,17 +433,23 @@ export interface ZkBenchResult {
 const SESSION_TIMEOUT_MS = 15_000;
 const CONNECT_TIMEOUT_MS = 20_000;
 const DRAIN_TIMEOUT_MS = 30_000;
-const PREWARM_OUTSTANDING = 256;
+export const PREWARM_OUTSTANDING = 256;
 
-function describeZkError(error: ZkError): string {
+export function describeZkError(error: ZkError): string {
   return `${error.name ?? 'error'}[${error.code}]`;
 }
 
-function connectClient(connect: string): Promise<ZkClient> {
+/** Client options a caller may change (kzlab bench quorum uses a shorter spinDelay for failover). */
+export interface ConnectClientOptions {
+  sessionTimeoutMs?: number;
+  spinDelayMs?: number;
+}
+
+export function connectClient(connect: string, overrides: ConnectClientOptions = {}): Promise<ZkClient> {
   return new Promise((resolve, reject) => {
     const client = zookeeper.createClient(connect, {
-      sessionTimeout: SESSION_TIMEOUT_MS,
-      spinDelay: 50,
+      sessionTimeout: overrides.sessionTimeoutMs ?? SESSION_TIMEOUT_MS,
+      spinDelay: overrides.spinDelayMs ?? 50,
       retries: 0,
     });
     const timer = setTimeout(() => {
@@ -464,7 +470,7 @@ function connectClient(connect: string): Promise<ZkClient> {
   });
 }
 
-function closeClient(client: ZkClient): Promise<void> {
+export function closeClient(client: ZkClient): Promise<void> {
   return new Promise((resolve) => {
     const timer = setTimeout(done, 2000);
     function done(): void {
@@ -476,7 +482,7 @@ function closeClient(client: ZkClient): Promise<void> {
   });
 }
 
-function call<T>(fn: (cb: ZkCallback) => void): Promise<T> {
+export function call<T>(fn: (cb: ZkCallback) => void): Promise<T> {
   return new Promise((resolve, reject) => {
     fn((error, result) => {
       if (error) reject(new ZkBenchError(error.name ?? 'ZK_ERROR', describeZkError(error)));
@@ -489,7 +495,7 @@ function call<T>(fn: (cb: ZkCallback) => void): Promise<T> {
 // The load driver: keeps exactly `outstanding` requests in flight (one per slot; a slot re-issues
 // from its own completion callback), records latency of the completions inside the window.
 
-interface DriveSpec {
+export interface DriveSpec {
   outstanding: number;
   issue: (seq: number, callback: ZkCallback) => void;
   describe: (seq: number) => string;
@@ -503,7 +509,7 @@ interface DriveSpec {
   serverPids: readonly number[];
 }
 
-interface DriveOutcome {
+export interface DriveOutcome {
   ops: number;
   seconds: number;
   cpu: CpuUse;
@@ -511,7 +517,7 @@ interface DriveOutcome {
   inFlightMax: number;
 }
 
-function drive(spec: DriveSpec): Promise<DriveOutcome> {
+export function drive(spec: DriveSpec): Promise<DriveOutcome> {
   return new Promise((resolve, reject) => {
     const K = spec.outstanding;
     const countMode = spec.measureOps !== undefined;
@@ -654,7 +660,7 @@ function drive(spec: DriveSpec): Promise<DriveOutcome> {
 // ---------------------------------------------------------------------------------------------
 // One protocol run against one connect string
 
-interface ProtocolContext {
+export interface ProtocolContext {
   client: ZkClient;
   root: string;
   nodePaths: string[];
@@ -664,7 +670,7 @@ interface ProtocolContext {
   log: (line: string) => void;
 }
 
-function makeIssuer(
+export function makeIssuer(
   ctx: ProtocolContext,
   op: PhaseOp,
 ): { issue: DriveSpec['issue']; describe: DriveSpec['describe'] } {
@@ -705,7 +711,7 @@ function makeIssuer(
   }
 }
 
-async function runPhase(
+export async function runPhase(
   ctx: ProtocolContext,
   op: PhaseOp,
   mode: 'sequential' | 'pipelined',
@@ -740,7 +746,7 @@ async function runPhase(
   return result;
 }
 
-function phaseLine(p: PhaseResult): string {
+export function phaseLine(p: PhaseResult): string {
   const cpu =
     `client ${fmtPct(p.cpu.clientCorePct)}${p.cpu.serverCorePct !== null ? `, server ${fmtPct(p.cpu.serverCorePct)}` : ''}` +
     `${p.cpu.machineBusyPct !== null ? `, machine ${fmtPct(p.cpu.machineBusyPct)} busy` : ''}`;
@@ -748,7 +754,7 @@ function phaseLine(p: PhaseResult): string {
 }
 
 /** Run, in parallel with `limit` in flight, `fn` over items; rejects on the first failure. */
-async function pipelinedAll<T>(
+export async function pipelinedAll<T>(
   items: readonly T[],
   limit: number,
   fn: (item: T) => Promise<void>,
@@ -765,7 +771,7 @@ async function pipelinedAll<T>(
   await Promise.all(workers);
 }
 
-async function removeTree(client: ZkClient, root: string): Promise<void> {
+export async function removeTree(client: ZkClient, root: string): Promise<void> {
   let children: string[];
   try {
     children = await call<string[]>((cb) => client.getChildren(root, cb));
@@ -783,7 +789,9 @@ async function removeTree(client: ZkClient, root: string): Promise<void> {
   await call((cb) => client.remove(root, -1, cb));
 }
 
-async function serverInfo(connect: string): Promise<{ version: string | null; mode: string | null } | null> {
+export async function serverInfo(
+  connect: string,
+): Promise<{ version: string | null; mode: string | null } | null> {
   const first = connect.split('/')[0].split(',')[0].trim();
   const colon = first.lastIndexOf(':');
   const host = first.slice(0, colon).replace(/^\[|\]$/g, '');
@@ -1064,24 +1072,24 @@ export function writeZkBenchJson(result: ZkBenchResult, file: string | null): st
   return path;
 }
 
-function fmtMs(v: number): string {
+export function fmtMs(v: number): string {
   if (!Number.isFinite(v)) return '-';
   if (v < 10) return v.toFixed(2);
   if (v < 100) return v.toFixed(1);
   return v.toFixed(0);
 }
 
-function fmtRate(v: number): string {
+export function fmtRate(v: number): string {
   if (!Number.isFinite(v)) return '-';
   return Math.round(v).toLocaleString('en-US');
 }
 
-function fmtPct(v: number | null): string {
+export function fmtPct(v: number | null): string {
   if (v === null || !Number.isFinite(v)) return '-';
   return `${Math.round(v)}%`;
 }
 
-function fmtSpread(s: Spread | undefined, fmt: (v: number) => string): string {
+export function fmtSpread(s: Spread | undefined, fmt: (v: number) => string): string {
   if (s === undefined || s.n === 0) return '-';
   if (s.n === 1) return fmt(s.median);
   return `${fmt(s.median)} [${fmt(s.min)}-${fmt(s.max)}]`;

@@ -86,7 +86,7 @@ describe('kzlab dispatcher', () => {
     expect(io.err.join('\n')).toMatch(/^Usage: kzlab bench <command>/);
     const io2 = fakeIo();
     expect(await main(['bench', 'kafka'], io2)).toBe(EXIT_USAGE);
-    expect(io2.err[0]).toBe('kzlab bench: unknown command "kafka" (commands: zk)');
+    expect(io2.err[0]).toBe('kzlab bench: unknown command "kafka" (commands: zk, quorum)');
   });
 
   it('flag errors name the command and point at its --help, exit 2', async () => {

@@ -5,6 +5,7 @@
 // Children are spawned `detached` (their own process group) so that Ctrl-C in the terminal reaches only
 // the supervisor, which then stops them in order; the supervisor signals each child by its PID only.
 
+import os from 'node:os';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, openSync, readFileSync, realpathSync, writeSync } from 'node:fs';
 import path from 'node:path';
@@ -129,7 +130,9 @@ export class NodeProcess {
       );
       child = spawn(command.command, [...command.args], {
         cwd: command.cwd,
-        env: process.env,
+        // Node's compile cache (shared by the lab's servers) skips re-stripping and re-compiling our
+        // TypeScript on every start: ~150 ms less per server process.
+        env: { NODE_COMPILE_CACHE: path.join(os.tmpdir(), 'kzlab-node-compile-cache'), ...process.env },
         stdio: ['ignore', fd, fd],
         detached: true,
       });

@@ -34,9 +34,21 @@ const zkBenchCommand: LeafCommand = {
   },
 };
 
+// `bench quorum`: 3 vs 5 servers (and Apache ZooKeeper side by side); its flags belong to
+// deploy/bench/quorum-bench.ts, loaded only when the command runs.
+const quorumBenchCommand: LeafCommand = {
+  kind: 'command',
+  name: 'quorum',
+  summary: 'What 5 servers cost and buy vs 3: latency, throughput, failover, start-up, failures survived.',
+  async run(argv, io) {
+    const { quorumBenchCli } = await import('../../bench/quorum-cli.ts');
+    return quorumBenchCli(argv, io);
+  },
+};
+
 export const benchCommand: CommandGroup = {
   kind: 'group',
   name: 'bench',
-  summary: 'Benchmarks (ZooKeeper latency and throughput; ensemble 3 vs 5 later).',
-  subcommands: [zkBenchCommand],
+  summary: 'Benchmarks (ZooKeeper latency and throughput; ensembles 3 vs 5).',
+  subcommands: [zkBenchCommand, quorumBenchCommand],
 };
