@@ -134,7 +134,7 @@ describe('AdminServer', () => {
     const { status, text } = await get('');
     expect(status).toBe(200);
     expect(text).toBe(commandListHtml());
-    // The 26 commands of ZooKeeper 3.8, in its (sorted) order.
+    // The 26 commands of ZooKeeper 3.8, in its (sorted) order, plus kzlab's own `quorum`.
     expect(ADMIN_COMMAND_NAMES).toEqual([
       'configuration',
       'connection_stat_reset',
@@ -151,6 +151,7 @@ describe('AdminServer', () => {
       'monitor',
       'observer_connection_stat_reset',
       'observers',
+      'quorum',
       'ruok',
       'server_stats',
       'set_trace_mask',

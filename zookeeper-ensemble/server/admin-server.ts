@@ -186,33 +186,6 @@ const COMMANDS: readonly AdminCommand[] = [
     },
   },
   {
-    names: ['voting_view'],
-    serverRequired: false,
-    run: (host) => {
-      const view = host.quorumView?.();
-      const config: JsonObject = {};
-      for (const p of view?.peers ?? []) {
-        config[String(p.sid)] = `${p.host}:${p.quorumPort}:${p.electionPort}:participant${p.clientPort === null ? '' : `;0.0.0.0:${p.clientPort}`}`;
-      }
-      return { current_config: config };
-    },
-  },
-  {
-    names: ['zabstate'],
-    serverRequired: false,
-    run: (host) => {
-      const view = host.quorumView?.();
-      if (!view) return { myid: 0, is_leader: false, quorum_address: '', peer_state: 'standalone' };
-      const self = view.peers.find((p) => p.sid === view.myid);
-      return {
-        myid: view.myid,
-        is_leader: view.state === 'LEADING',
-        quorum_address: self ? `${self.host}:${self.quorumPort}` : '',
-        peer_state: `${view.state.toLowerCase()} - ${view.zabState.toLowerCase()}`,
-      };
-    },
-  },
-  {
     // kzlab's own: the whole quorum as this server sees it (the lab's status and the dashboard read it).
     names: ['quorum'],
     serverRequired: false,
@@ -256,7 +229,18 @@ const COMMANDS: readonly AdminCommand[] = [
     }),
   },
   { names: ['system_properties', 'sysp'], serverRequired: false, run: () => systemProperties() },
-  { names: ['voting_view'], serverRequired: true, run: () => ({ current_config: {} }) },
+  {
+    names: ['voting_view'],
+    serverRequired: true,
+    run: (host) => {
+      const config: JsonObject = {};
+      for (const p of host.quorumView?.().peers ?? []) {
+        const client = p.clientPort === null ? '' : `;0.0.0.0:${p.clientPort}`;
+        config[String(p.sid)] = `${p.host}:${p.quorumPort}:${p.electionPort}:participant${client}`;
+      }
+      return { current_config: config };
+    },
+  },
   {
     names: ['watch_summary', 'wchs'],
     serverRequired: true,
@@ -283,7 +267,14 @@ const COMMANDS: readonly AdminCommand[] = [
     serverRequired: true,
     run: (host) => ({ path_to_session_ids: Object.fromEntries(dataWatchesByPath(host.core)) }),
   },
-  { names: ['zabstate'], serverRequired: true, run: () => ({ voting: false, zabstate: '' }) },
+  {
+    names: ['zabstate'],
+    serverRequired: true,
+    run: (host) => {
+      const view = host.quorumView?.();
+      return view ? { voting: true, zabstate: view.zabState } : { voting: false, zabstate: '' };
+    },
+  },
 ];
 
 const COMMAND_BY_NAME = new Map<string, AdminCommand>(
