@@ -1,0 +1,260 @@
+// KafkaApis: decode → act → encode, one handler per API, named as in Kafka's KafkaApis. The data path
+// (Produce, Fetch, ListOffsets) goes to the ReplicaManager; Metadata is answered from the MetadataCache;
+// the controller's requests (LeaderAndIsr, UpdateMetadata, StopReplica) change what this broker serves;
+// topic creation/deletion is the controller broker's job, reached through `TopicAdmin`.
+import type { Logger } from 'pino';
+import {
+  ApiKey,
+  ErrorCode,
+  apiVersionsTable,
+  encodeResponseFrame,
+  unsupportedApiVersionsResponse,
+  type DecodedRequest,
+  type UnsupportedRequest,
+} from '../../client/protocol/index.ts';
+import type { ConnectionInfo, HandlerResult, RequestHandler } from '../network/socket-server.ts';
+import type { MetadataCache } from '../server/metadata-cache.ts';
+import type { ReplicaManager } from '../server/replica-manager.ts';
+
+/** Topic creation/deletion as the controller does it (ZooKeeper writes, then metadata propagation). */
+export interface TopicAdmin {
+  readonly isController: () => boolean;
+  createTopics(
+    topics: { name: string; numPartitions: number; replicationFactor: number; assignments: { partitionIndex: number; brokerIds: number[] }[]; configs: { name: string; value: string | null }[] }[],
+    options: { timeoutMs: number; validateOnly: boolean },
+  ): Promise<{ name: string; errorCode: number; errorMessage: string | null }[]>;
+  deleteTopics(topics: string[], timeoutMs: number): Promise<{ name: string; errorCode: number }[]>;
+  /** Metadata's auto-creation (auto.create.topics.enable): fire and forget, the client retries. */
+  autoCreateTopic(topic: string): void;
+}
+
+export interface KafkaApisOptions {
+  brokerId: number;
+  clusterId: () => string | null;
+  replicaManager: ReplicaManager;
+  metadataCache: MetadataCache;
+  topicAdmin: TopicAdmin;
+  autoCreateTopicsEnable: boolean;
+  log: Logger;
+  /** Called after UpdateMetadata / LeaderAndIsr / StopReplica changed something (dashboards, tests). */
+  onStateChanged?: () => void;
+}
+
+/** Until topic ids exist: the highest Metadata and Fetch versions that do not need them. */
+export const VERSION_CAPS: Partial<Record<number, number>> = {
+  [ApiKey.Metadata]: 9,
+  [ApiKey.Fetch]: 12,
+};
+
+const INTERNAL_TOPICS = new Set(['__consumer_offsets']);
+
+export class KafkaApis implements RequestHandler {
+  private readonly options: KafkaApisOptions;
+  private readonly advertised = apiVersionsTable(VERSION_CAPS);
+
+  constructor(options: KafkaApisOptions) {
+    this.options = options;
+  }
+
+  unsupported(request: UnsupportedRequest): HandlerResult {
+    // librdkafka asks ApiVersions v3 first (older brokers answer error 35 with a v0 body, then it retries v0).
+    if (request.apiKey === ApiKey.ApiVersions) return unsupportedApiVersionsResponse(request.correlationId, this.advertised);
+    return null;
+  }
+
+  handle(request: DecodedRequest, connection: ConnectionInfo): HandlerResult | Promise<HandlerResult> {
+    switch (request.apiKey) {
+      case ApiKey.ApiVersions:
+        return this.respond(request, { errorCode: ErrorCode.NONE, apiKeys: this.advertised, throttleTimeMs: 0 });
+      case ApiKey.Metadata:
+        return this.handleTopicMetadata(request);
+      case ApiKey.Produce:
+        return this.handleProduce(request);
+      case ApiKey.Fetch:
+        return this.handleFetch(request);
+      case ApiKey.ListOffsets:
+        return this.handleListOffsets(request);
+      case ApiKey.CreateTopics:
+        return this.handleCreateTopics(request);
+      case ApiKey.DeleteTopics:
+        return this.handleDeleteTopics(request);
+      case ApiKey.LeaderAndIsr:
+        return this.handleLeaderAndIsr(request);
+      case ApiKey.UpdateMetadata:
+        return this.handleUpdateMetadata(request);
+      case ApiKey.StopReplica:
+        return this.handleStopReplica(request);
+      default:
+        this.options.log.debug({ apiKey: request.apiKey, connection: connection.id }, 'API not served by this broker yet');
+        return null;
+    }
+  }
+
+  private respond<K extends DecodedRequest['apiKey']>(request: Extract<DecodedRequest, { apiKey: K }>, body: unknown): Uint8Array {
+    return encodeResponseFrame(request.apiKey, request.apiVersion, request.correlationId, body as never);
+  }
+
+  // ---------- Metadata ----------
+
+  private handleTopicMetadata(request: Extract<DecodedRequest, { apiKey: 3 }>): Uint8Array {
+    const cache = this.options.metadataCache;
+    const { body, apiVersion } = request;
+    // v0: an empty list means all topics; v1+: null means all, empty means none.
+    const requested = body.topics === null || (apiVersion === 0 && body.topics.length === 0) ? null : body.topics.map((t) => t.name ?? '');
+    const names = requested ?? cache.topicNames();
+    const allowAutoCreate = apiVersion < 4 || body.allowAutoTopicCreation;
+    const topics = names.map((name) => {
+      const partitions = cache.partitionsOf(name);
+      if (partitions.length === 0) {
+        if (requested !== null && this.options.autoCreateTopicsEnable && allowAutoCreate && !INTERNAL_TOPICS.has(name)) {
+          this.options.topicAdmin.autoCreateTopic(name);
+          return { errorCode: ErrorCode.LEADER_NOT_AVAILABLE, name, isInternal: false, partitions: [] };
+        }
+        return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, name, isInternal: false, partitions: [] };
+      }
+      return {
+        errorCode: ErrorCode.NONE,
+        name,
+        isInternal: INTERNAL_TOPICS.has(name),
+        partitions: partitions.map((p) => ({
+          errorCode: p.leader < 0 || !cache.broker(p.leader) ? ErrorCode.LEADER_NOT_AVAILABLE : ErrorCode.NONE,
+          partitionIndex: p.partition,
+          leaderId: p.leader,
+          leaderEpoch: p.leaderEpoch,
+          replicaNodes: p.replicas,
+          isrNodes: p.isr,
+          offlineReplicas: p.offlineReplicas,
+        })),
+      };
+    });
+    return this.respond(request, {
+      throttleTimeMs: 0,
+      brokers: cache.aliveBrokers().map((b) => ({ nodeId: b.id, host: b.host, port: b.port, rack: b.rack })),
+      clusterId: this.options.clusterId(),
+      controllerId: cache.controllerId,
+      topics,
+    });
+  }
+
+  // ---------- Produce / Fetch / ListOffsets ----------
+
+  private async handleProduce(request: Extract<DecodedRequest, { apiKey: 0 }>): Promise<HandlerResult> {
+    const responses = await this.options.replicaManager.appendRecords(request.body, request.apiVersion);
+    // acks=0: the client expects no response at all.
+    if (request.body.acks === 0) return null;
+    return this.respond(request, { responses, throttleTimeMs: 0 });
+  }
+
+  private async handleFetch(request: Extract<DecodedRequest, { apiKey: 1 }>): Promise<HandlerResult> {
+    const { body } = request;
+    const wanted = body.topics.flatMap((t) =>
+      t.partitions.map((p) => ({ topic: t.topic, partition: p.partition, fetchOffset: p.fetchOffset, partitionMaxBytes: p.partitionMaxBytes })),
+    );
+    const results = await this.options.replicaManager.fetch(wanted, {
+      replicaId: body.replicaId,
+      maxWaitMs: body.maxWaitMs,
+      minBytes: body.minBytes,
+      maxBytes: request.apiVersion >= 3 ? body.maxBytes : Number.MAX_SAFE_INTEGER,
+    });
+    const byTopic = new Map<string, typeof results>();
+    for (const entry of results) {
+      const list = byTopic.get(entry.topic) ?? [];
+      list.push(entry);
+      byTopic.set(entry.topic, list);
+    }
+    return this.respond(request, {
+      throttleTimeMs: 0,
+      errorCode: ErrorCode.NONE,
+      sessionId: 0,
+      responses: [...byTopic].map(([topic, entries]) => ({
+        topic,
+        partitions: entries.map(({ result }) => ({
+          ...result,
+          abortedTransactions: request.apiVersion >= 4 ? [] : null,
+          preferredReadReplica: -1,
+          // librdkafka treats null records as a protocol error: an empty answer is zero bytes.
+          records: result.records,
+        })),
+      })),
+    });
+  }
+
+  private handleListOffsets(request: Extract<DecodedRequest, { apiKey: 2 }>): Uint8Array {
+    const { body, apiVersion } = request;
+    return this.respond(request, {
+      throttleTimeMs: 0,
+      topics: body.topics.map((t) => ({
+        name: t.name,
+        partitions: t.partitions.map((p) => {
+          const found = this.options.replicaManager.listOffset(t.name, p.partitionIndex, p.timestamp, body.replicaId);
+          return apiVersion === 0
+            ? { partitionIndex: p.partitionIndex, errorCode: found.errorCode, oldStyleOffsets: found.offset >= 0n ? [found.offset] : [] }
+            : { partitionIndex: p.partitionIndex, errorCode: found.errorCode, timestamp: found.timestamp, offset: found.offset, leaderEpoch: found.leaderEpoch };
+        }),
+      })),
+    });
+  }
+
+  // ---------- topics (controller) ----------
+
+  private async handleCreateTopics(request: Extract<DecodedRequest, { apiKey: 19 }>): Promise<HandlerResult> {
+    const { body } = request;
+    if (!this.options.topicAdmin.isController()) {
+      return this.respond(request, {
+        throttleTimeMs: 0,
+        topics: body.topics.map((t) => ({ name: t.name, errorCode: ErrorCode.NOT_CONTROLLER, errorMessage: 'This is not the correct controller for this cluster.' })),
+      });
+    }
+    const results = await this.options.topicAdmin.createTopics(
+      body.topics.map((t) => ({
+        name: t.name,
+        numPartitions: t.numPartitions,
+        replicationFactor: t.replicationFactor,
+        assignments: t.assignments.map((a) => ({ partitionIndex: a.partitionIndex, brokerIds: a.brokerIds })),
+        configs: t.configs.map((c) => ({ name: c.name, value: c.value })),
+      })),
+      { timeoutMs: body.timeoutMs, validateOnly: body.validateOnly },
+    );
+    return this.respond(request, { throttleTimeMs: 0, topics: results });
+  }
+
+  private async handleDeleteTopics(request: Extract<DecodedRequest, { apiKey: 20 }>): Promise<HandlerResult> {
+    const { body } = request;
+    // v0–5 name the topics; v6+ send {name, topicId} pairs.
+    const names = request.apiVersion >= 6 ? body.topics.map((t) => t.name ?? '') : [...body.topicNames];
+    if (!this.options.topicAdmin.isController()) {
+      return this.respond(request, { throttleTimeMs: 0, responses: names.map((name) => ({ name, errorCode: ErrorCode.NOT_CONTROLLER })) });
+    }
+    const results = await this.options.topicAdmin.deleteTopics(names, body.timeoutMs);
+    return this.respond(request, { throttleTimeMs: 0, responses: results });
+  }
+
+  // ---------- from the controller ----------
+
+  private handleLeaderAndIsr(request: Extract<DecodedRequest, { apiKey: 4 }>): Uint8Array {
+    const result = this.options.replicaManager.becomeLeaderOrFollower(request.body);
+    this.options.onStateChanged?.();
+    return this.respond(request, {
+      errorCode: result.errorCode,
+      partitionErrors: result.partitions.map((p) => ({ topicName: p.topic, partitionIndex: p.partition, errorCode: p.errorCode })),
+    });
+  }
+
+  private handleUpdateMetadata(request: Extract<DecodedRequest, { apiKey: 6 }>): Uint8Array {
+    if (request.body.controllerEpoch < this.options.metadataCache.controllerEpoch) {
+      return this.respond(request, { errorCode: ErrorCode.STALE_CONTROLLER_EPOCH });
+    }
+    this.options.metadataCache.update(request.body);
+    this.options.onStateChanged?.();
+    return this.respond(request, { errorCode: ErrorCode.NONE });
+  }
+
+  private handleStopReplica(request: Extract<DecodedRequest, { apiKey: 5 }>): Uint8Array {
+    const result = this.options.replicaManager.stopReplicas(request.body);
+    this.options.onStateChanged?.();
+    return this.respond(request, {
+      errorCode: result.errorCode,
+      partitionErrors: result.partitions.map((p) => ({ topicName: p.topic, partitionIndex: p.partition, errorCode: p.errorCode })),
+    });
+  }
+}
