@@ -120,6 +120,18 @@ describe('ClientPort framing', () => {
     );
   });
 
+  it('a zero-length frame that ends a chunk exactly is delivered, and the port keeps serving', async () => {
+    const { number, recorder } = await startPort();
+    const client = await dial(number);
+    await until(() => recorder.opened.length === 1, 'open');
+    // The chunk ends right after the empty frame's length prefix: nothing is buffered behind it.
+    client.socket.write(frame(''));
+    await until(() => recorder.frames.length === 1, 'the empty frame');
+    client.socket.write(frame('after'));
+    await until(() => recorder.frames.length === 2, 'the next frame');
+    expect(recorder.frames.map((f) => f.payload.toString())).toEqual(['', 'after']);
+  });
+
   it('a length prefix over jute.maxbuffer drops the connection before buffering the frame', async () => {
     const { number, recorder } = await startPort({ maxBufferBytes: 100 });
     const ok = await dial(number);

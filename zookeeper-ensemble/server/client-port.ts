@@ -145,6 +145,8 @@ export class ClientPort {
 
   /** Remove `count` bytes from the front of the buffered chunks. */
   private take(client: ClientSocket, count: number): Buffer {
+    // A zero-length frame may end a chunk exactly: there is nothing left to read from.
+    if (count === 0) return Buffer.alloc(0);
     let first = client.chunks[0];
     if (first.length < count) {
       first = Buffer.concat(client.chunks);

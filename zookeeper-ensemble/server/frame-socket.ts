@@ -39,6 +39,8 @@ export class FrameSocket {
   }
 
   private take(count: number): Buffer {
+    // A zero-length frame may end a chunk exactly: there is nothing left to read from.
+    if (count === 0) return Buffer.alloc(0);
     if (this.chunks[0].length < count) this.chunks = [Buffer.concat(this.chunks)];
     const first = this.chunks[0];
     const out = first.subarray(0, count);
