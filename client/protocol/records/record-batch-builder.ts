@@ -41,7 +41,7 @@ import {
   type TimestampType,
   TRANSACTIONAL_FLAG_MASK,
 } from './record-batch.ts';
-import { sizeOfVarint, sizeOfVarlong, VARLONG_SAFE_LIMIT, writeVarint, writeVarlong } from './varint.ts';
+import { sizeOfVarint, sizeOfVarlong, VARLONG_MAX, VARLONG_MIN, writeVarint, writeVarlong } from './varint.ts';
 
 export interface RecordHeaderInput {
   key: string;
@@ -106,7 +106,7 @@ export function buildRecordBatch(options: BuildRecordBatchOptions, codecs: Build
     const record = records[index];
     const deltaBig = timestamps[index] - baseTimestamp;
     assert(
-      deltaBig <= BigInt(VARLONG_SAFE_LIMIT) && deltaBig >= -BigInt(VARLONG_SAFE_LIMIT),
+      deltaBig <= BigInt(VARLONG_MAX) && deltaBig >= BigInt(VARLONG_MIN),
       `record ${index}: timestamp delta ${deltaBig} is out of range`,
     );
     const delta = Number(deltaBig);

@@ -6,7 +6,8 @@ import {
   readVarlong,
   sizeOfVarint,
   sizeOfVarlong,
-  VARLONG_SAFE_LIMIT,
+  VARLONG_MAX,
+  VARLONG_MIN,
   writeVarint,
   writeVarlong,
 } from './varint.ts';
@@ -69,23 +70,29 @@ describe('zig-zag varlongs', () => {
     expect(encodeVarlong(2 ** 40)).toEqual([0x80, 0x80, 0x80, 0x80, 0x80, 0x40]);
   });
 
-  it('round-trips every integer within ±2^52 and agrees with sizeOfVarlong', () => {
+  it('round-trips every integer in [-2^52, 2^52 - 1] and agrees with sizeOfVarlong', () => {
+    const roundTrip = (value: number) => {
+      const bytes = Uint8Array.from(encodeVarlong(value));
+      expect(bytes.length).toBe(sizeOfVarlong(value));
+      const cursor = { position: 0 };
+      expect(readVarlong(bytes, cursor)).toBe(value);
+      expect(cursor.position).toBe(bytes.length);
+    };
+    for (const edge of [VARLONG_MIN, VARLONG_MIN + 1, -1, 0, 1, VARLONG_MAX - 1, VARLONG_MAX]) roundTrip(edge);
     fc.assert(
-      fc.property(fc.integer({ min: -VARLONG_SAFE_LIMIT, max: VARLONG_SAFE_LIMIT }), (value) => {
-        const bytes = Uint8Array.from(encodeVarlong(value));
-        expect(bytes.length).toBe(sizeOfVarlong(value));
-        const cursor = { position: 0 };
-        expect(readVarlong(bytes, cursor)).toBe(value);
-        expect(cursor.position).toBe(bytes.length);
+      fc.property(fc.integer({ min: VARLONG_MIN, max: VARLONG_MAX }), (value) => {
+        roundTrip(value);
       }),
     );
   });
 
-  it('rejects an 11-byte varlong and values beyond ±2^52', () => {
+  it('rejects an 11-byte varlong and values outside [-2^52, 2^52 - 1]', () => {
     const eleven = Uint8Array.from([...new Array(10).fill(0x80), 0x01]);
     expect(() => readVarlong(eleven, { position: 0 })).toThrow(CorruptRecordError);
     const huge = Uint8Array.from([0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01]);
     expect(() => readVarlong(huge, { position: 0 })).toThrow(CorruptRecordError);
     expect(() => writeVarlong(new Uint8Array(10), 0, 2 ** 53)).toThrow(RangeError);
+    expect(() => writeVarlong(new Uint8Array(10), 0, VARLONG_MAX + 1)).toThrow(RangeError);
+    expect(() => writeVarlong(new Uint8Array(10), 0, VARLONG_MIN - 1)).toThrow(RangeError);
   });
 });

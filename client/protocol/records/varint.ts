@@ -24,12 +24,14 @@ export function sizeOfVarint(value: number): number {
 }
 
 /**
- * Varlongs are handled as numbers: |value| ≤ 2^52 keeps the zig-zag form below 2^53, where doubles are
- * exact. Timestamp deltas (the only varlong in a record) are milliseconds, far inside that range.
+ * Varlongs are handled as numbers: values in [-2^52, 2^52 - 1] have zig-zag forms in [0, 2^53 - 1], the
+ * integers doubles hold exactly. (+2^52 would zig-zag to 2^53, which a reader cannot tell from 2^53 + 1.)
+ * Timestamp deltas (the only varlong in a record) are milliseconds, far inside that range.
  */
-export const VARLONG_SAFE_LIMIT = 2 ** 52;
+export const VARLONG_MIN = -(2 ** 52);
+export const VARLONG_MAX = 2 ** 52 - 1;
 
-/** Bytes that `value` (|value| ≤ 2^52) takes as a zig-zag varlong: 1 … 8. */
+/** Bytes that `value` (VARLONG_MIN … VARLONG_MAX) takes as a zig-zag varlong: 1 … 8. */
 export function sizeOfVarlong(value: number): number {
   let unsigned = value >= 0 ? value * 2 : -value * 2 - 1;
   let bytes = 1;
@@ -54,10 +56,10 @@ export function writeVarint(target: Uint8Array, position: number, value: number)
   return position;
 }
 
-/** Writes a zig-zag varlong (|value| ≤ 2^52) at `position`; returns the position after it. */
+/** Writes a zig-zag varlong (VARLONG_MIN … VARLONG_MAX) at `position`; returns the position after it. */
 export function writeVarlong(target: Uint8Array, position: number, value: number): number {
-  if (!Number.isInteger(value) || Math.abs(value) > VARLONG_SAFE_LIMIT) {
-    throw new RangeError(`varlong outside ±2^52: ${value}`);
+  if (!Number.isInteger(value) || value < VARLONG_MIN || value > VARLONG_MAX) {
+    throw new RangeError(`varlong outside [-2^52, 2^52 - 1]: ${value}`);
   }
   let unsigned = value >= 0 ? value * 2 : -value * 2 - 1;
   while (unsigned >= 0x80) {
@@ -93,7 +95,7 @@ export function readVarint(source: Uint8Array, cursor: Cursor, end = source.leng
 
 /**
  * Reads a zig-zag varlong (at most 10 bytes, as Kafka's ByteUtils.readVarlong) and returns it as a
- * number. Values outside ±2^52 (never produced by real clients for timestamp deltas) are rejected.
+ * number. Values outside [-2^52, 2^52 - 1] (never produced by real clients for timestamp deltas) are rejected.
  */
 export function readVarlong(source: Uint8Array, cursor: Cursor, end = source.length): number {
   let unsigned = 0;
@@ -107,7 +109,7 @@ export function readVarlong(source: Uint8Array, cursor: Cursor, end = source.len
     if ((byte & 0x80) === 0) break;
     scale *= 128;
   }
-  if (unsigned > Number.MAX_SAFE_INTEGER) throw new CorruptRecordError('varlong outside ±2^52');
+  if (unsigned > Number.MAX_SAFE_INTEGER) throw new CorruptRecordError('varlong outside [-2^52, 2^52 - 1]');
   cursor.position = position;
   return unsigned % 2 === 0 ? unsigned / 2 : -(unsigned + 1) / 2;
 }
