@@ -23,7 +23,8 @@ export interface TopicAdmin {
     topics: { name: string; numPartitions: number; replicationFactor: number; assignments: { partitionIndex: number; brokerIds: number[] }[]; configs: { name: string; value: string | null }[] }[],
     options: { timeoutMs: number; validateOnly: boolean },
   ): Promise<{ name: string; errorCode: number; errorMessage: string | null }[]>;
-  deleteTopics(topics: string[], timeoutMs: number): Promise<{ name: string; errorCode: number }[]>;
+  /** `apiVersion` picks the error for delete.topic.enable=false (INVALID_REQUEST below v3, else TOPIC_DELETION_DISABLED). */
+  deleteTopics(topics: string[], timeoutMs: number, apiVersion?: number): Promise<{ name: string; errorCode: number }[]>;
   /** Metadata's auto-creation (auto.create.topics.enable): fire and forget, the client retries. */
   autoCreateTopic(topic: string): void;
 }
@@ -38,6 +39,11 @@ export interface KafkaApisOptions {
   log: Logger;
   /** Called after UpdateMetadata / LeaderAndIsr / StopReplica changed something (dashboards, tests). */
   onStateChanged?: () => void;
+  /**
+   * This broker's epoch (czxid of its /brokers/ids registration). Controller requests built for an older
+   * incarnation (brokerEpoch in the request < this, and not -1) are refused with STALE_BROKER_EPOCH (KIP-380).
+   */
+  brokerEpoch?: () => bigint;
 }
 
 /** Until topic ids exist: the highest Metadata and Fetch versions that do not need them. */
@@ -225,13 +231,23 @@ export class KafkaApis implements RequestHandler {
     if (!this.options.topicAdmin.isController()) {
       return this.respond(request, { throttleTimeMs: 0, responses: names.map((name) => ({ name, errorCode: ErrorCode.NOT_CONTROLLER })) });
     }
-    const results = await this.options.topicAdmin.deleteTopics(names, body.timeoutMs);
+    const results = await this.options.topicAdmin.deleteTopics(names, body.timeoutMs, request.apiVersion);
     return this.respond(request, { throttleTimeMs: 0, responses: results });
   }
 
   // ---------- from the controller ----------
 
+  /** KIP-380: a request built for this broker's previous incarnation (a restart since) is refused. */
+  private isBrokerEpochStale(requestBrokerEpoch: bigint): boolean {
+    const current = this.options.brokerEpoch?.();
+    if (current === undefined || requestBrokerEpoch === -1n) return false;
+    return requestBrokerEpoch < current;
+  }
+
   private handleLeaderAndIsr(request: Extract<DecodedRequest, { apiKey: 4 }>): Uint8Array {
+    if (this.isBrokerEpochStale(request.body.brokerEpoch)) {
+      return this.respond(request, { errorCode: ErrorCode.STALE_BROKER_EPOCH, partitionErrors: [] });
+    }
     const result = this.options.replicaManager.becomeLeaderOrFollower(request.body);
     this.options.onStateChanged?.();
     return this.respond(request, {
@@ -241,6 +257,9 @@ export class KafkaApis implements RequestHandler {
   }
 
   private handleUpdateMetadata(request: Extract<DecodedRequest, { apiKey: 6 }>): Uint8Array {
+    if (this.isBrokerEpochStale(request.body.brokerEpoch)) {
+      return this.respond(request, { errorCode: ErrorCode.STALE_BROKER_EPOCH });
+    }
     if (request.body.controllerEpoch < this.options.metadataCache.controllerEpoch) {
       return this.respond(request, { errorCode: ErrorCode.STALE_CONTROLLER_EPOCH });
     }
@@ -250,6 +269,9 @@ export class KafkaApis implements RequestHandler {
   }
 
   private handleStopReplica(request: Extract<DecodedRequest, { apiKey: 5 }>): Uint8Array {
+    if (this.isBrokerEpochStale(request.body.brokerEpoch)) {
+      return this.respond(request, { errorCode: ErrorCode.STALE_BROKER_EPOCH, partitionErrors: [] });
+    }
     const result = this.options.replicaManager.stopReplicas(request.body);
     this.options.onStateChanged?.();
     return this.respond(request, {

@@ -58,6 +58,11 @@ export class SocketServer {
   private readonly connections = new Map<number, Connection>();
   private nextId = 1;
   requestsHandled = 0;
+  /** Bytes received / sent on every connection (metrics). */
+  bytesIn = 0;
+  bytesOut = 0;
+  /** Requests handled per API key (metrics). */
+  readonly requestsByApiKey = new Map<number, number>();
 
   constructor(options: SocketServerOptions, handler: RequestHandler) {
     this.options = options;
@@ -101,6 +106,7 @@ export class SocketServer {
   }
 
   private onData(connection: Connection, chunk: Buffer): void {
+    this.bytesIn += chunk.length;
     if (connection.closing) return;
     let frames: Uint8Array[];
     try {
@@ -136,6 +142,7 @@ export class SocketServer {
     const slot: Slot = { result: undefined, done: false };
     connection.slots.push(slot);
     this.requestsHandled++;
+    this.requestsByApiKey.set(request.apiKey, (this.requestsByApiKey.get(request.apiKey) ?? 0) + 1);
     let outcome: HandlerResult | Promise<HandlerResult>;
     try {
       outcome = this.handler.handle(request, connection.info);
@@ -176,7 +183,9 @@ export class SocketServer {
       if (slot.result) ready.push(slot.result);
     }
     if (ready.length === 0 || connection.socket.destroyed) return;
-    connection.socket.write(ready.length === 1 ? ready[0] : Buffer.concat(ready));
+    const bytes = ready.length === 1 ? ready[0] : Buffer.concat(ready);
+    this.bytesOut += bytes.length;
+    connection.socket.write(bytes);
   }
 
   private closeForBadInput(connection: Connection, error: unknown): void {

@@ -12,6 +12,7 @@ import { KZ_ERROR_CODES, KzError } from '../../client/common/errors.ts';
 import { groupHelp, type CliCommand, type CliIo, type CommandGroup } from './command.ts';
 import { benchCommand } from './commands/bench.ts';
 import { healCommand } from './commands/heal.ts';
+import { kafkaServerCommand } from './commands/kafka-server.ts';
 import { killCommand } from './commands/kill.ts';
 import { partitionCommand } from './commands/partition.ts';
 import { pauseCommand } from './commands/pause.ts';
@@ -43,6 +44,7 @@ export const ROOT_COMMAND: CommandGroup = {
     partitionCommand,
     healCommand,
     zookeeperServerCommand,
+    kafkaServerCommand,
     benchCommand,
     simCommand,
   ],
