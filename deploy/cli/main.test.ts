@@ -50,7 +50,7 @@ describe('kzlab dispatcher', () => {
     const io = fakeIo();
     expect(await main(['frob'], io)).toBe(EXIT_USAGE);
     expect(io.err).toEqual([
-      'kzlab: unknown command "frob" (commands: up, status, kill, pause, resume, restart, partition, heal, zookeeper-server, bench, sim)',
+      'kzlab: unknown command "frob" (commands: up, status, kill, pause, resume, restart, partition, heal, zookeeper-server, kafka-server, bench, sim)',
       "Run 'kzlab --help' for usage.",
     ]);
   });
@@ -71,6 +71,7 @@ describe('kzlab dispatcher', () => {
     for (const [argv, usage] of [
       [['up', '--help'], 'Usage: kzlab up [flags]'],
       [['zookeeper-server', '-h'], 'Usage: kzlab zookeeper-server [flags] <zoo.cfg>'],
+      [['kafka-server', '-h'], 'Usage: kzlab kafka-server [flags] <server.properties>'],
       [['help', 'up'], 'Usage: kzlab up [flags]'],
       [['bench', '--help'], 'Usage: kzlab bench <command> [flags]'],
     ] as const) {
@@ -86,7 +87,7 @@ describe('kzlab dispatcher', () => {
     expect(io.err.join('\n')).toMatch(/^Usage: kzlab bench <command>/);
     const io2 = fakeIo();
     expect(await main(['bench', 'kafka'], io2)).toBe(EXIT_USAGE);
-    expect(io2.err[0]).toBe('kzlab bench: unknown command "kafka" (commands: zk, quorum)');
+    expect(io2.err[0]).toBe('kzlab bench: unknown command "kafka" (commands: zk, quorum, produce)');
   });
 
   it('flag errors name the command and point at its --help, exit 2', async () => {

@@ -46,9 +46,20 @@ const quorumBenchCommand: LeafCommand = {
   },
 };
 
+// `bench produce`: Kafka produce throughput and latency (kafkajs or our client) against running brokers.
+const produceBenchCommand: LeafCommand = {
+  kind: 'command',
+  name: 'produce',
+  summary: 'Produce throughput and latency against running brokers, next to the kafkajs encode ceiling.',
+  async run(argv, io) {
+    const { produceBenchCli } = await import('../../bench/produce-bench.ts');
+    return produceBenchCli(argv, io);
+  },
+};
+
 export const benchCommand: CommandGroup = {
   kind: 'group',
   name: 'bench',
-  summary: 'Benchmarks (ZooKeeper latency and throughput; ensembles 3 vs 5).',
-  subcommands: [zkBenchCommand, quorumBenchCommand],
+  summary: 'Benchmarks (ZooKeeper latency and throughput; ensembles 3 vs 5; Kafka produce).',
+  subcommands: [zkBenchCommand, quorumBenchCommand, produceBenchCommand],
 };
