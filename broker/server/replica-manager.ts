@@ -5,6 +5,7 @@
 // through recordFollowerFetch/highWatermark; with an ISR of one the leader alone is the quorum.
 import type { Logger } from 'pino';
 import { ErrorCode, type RequestBody } from '../../client/protocol/index.ts';
+import { validateProduceRequestRecords } from '../../client/protocol/records/produce-validation.ts';
 import type { Log } from '../log/log.ts';
 import type { LogManager } from '../log/log-manager.ts';
 
@@ -184,6 +185,14 @@ export class ReplicaManager {
         const minIsr = this.options.minInsyncReplicas(topicData.name);
         if (acks === -1 && partition.isr.length < minIsr) {
           result.errorCode = ErrorCode.NOT_ENOUGH_REPLICAS;
+          return result;
+        }
+        // ProduceRequest.validateRecords first (v3+: exactly one v2 batch), as Kafka does when it parses the
+        // request: a legacy or garbage blob is CORRUPT_MESSAGE / INVALID_RECORD, not a message-format error.
+        const structural = validateProduceRequestRecords(data.records ?? new Uint8Array(0), produceVersion);
+        if (!structural.ok) {
+          result.errorCode = structural.error.errorCode;
+          result.errorMessage = structural.error.message;
           return result;
         }
         const appended = partition.log.appendAsLeader(data.records ?? new Uint8Array(0), partition.leaderEpoch, {
