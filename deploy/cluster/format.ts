@@ -42,6 +42,23 @@ export function formatStatus(status: ClusterStatus): string {
     ['NODE', 'PID', 'PROCESS', 'MODE', 'ZXID', 'LATENCY min/avg/max', 'CONNS', 'CLIENT', 'ADMIN'],
   ];
   for (const node of status.nodes) {
+    if (node.kind === 'broker') {
+      // A broker has no zxid or srvr figures: its epoch (czxid of its registration) stands in the ZXID column.
+      const epoch =
+        node.brokerEpoch === undefined || node.brokerEpoch === null ? '-' : `epoch ${node.brokerEpoch}`;
+      rows.push([
+        node.name,
+        node.pid === null ? '-' : String(node.pid),
+        node.process,
+        node.mode,
+        epoch,
+        '-',
+        '-',
+        `${node.host}:${node.clientPort}`,
+        node.adminUrl,
+      ]);
+      continue;
+    }
     const latency =
       node.latencyMs === undefined
         ? '-'
@@ -61,6 +78,9 @@ export function formatStatus(status: ClusterStatus): string {
   const lines = [formatTable(rows), ''];
   lines.push(`leader:   ${status.leader ?? 'none (no server leads right now)'}`);
   lines.push(`connect:  ${status.connect}`);
+  if (status.bootstrap !== '') {
+    lines.push(`kafka:    ${status.bootstrap} (controller: ${status.controller ?? 'none known right now'})`);
+  }
   lines.push(
     `impl:     ${status.impl} ZooKeeper · data ${status.dataDir} · control ${status.controlUrl} (supervisor pid ${status.supervisorPid})`,
   );
@@ -149,12 +169,22 @@ function summariseLinks(links: readonly LinkFault[]): string {
 export function formatEvent(event: ClusterEvent): string {
   const at = formatClock(event.at);
   switch (event.type) {
-    case 'lab-starting':
-      return `${at} starting ${event.zookeepers} ${event.impl} ZooKeeper server${event.zookeepers === 1 ? '' : 's'} (port base ${event.portBase})`;
+    case 'lab-starting': {
+      const zookeeper =
+        event.externalZooKeeper === null
+          ? `${event.zookeepers} ${event.impl} ZooKeeper server${event.zookeepers === 1 ? '' : 's'}`
+          : `no ZooKeeper server (the brokers use ${event.externalZooKeeper})`;
+      const brokers =
+        event.brokers > 0 ? ` and ${event.brokers} broker${event.brokers === 1 ? '' : 's'}` : '';
+      return `${at} starting ${zookeeper}${brokers} (port base ${event.portBase})`;
+    }
     case 'node-started':
       return `${at} ${event.node} started, pid ${event.pid}`;
-    case 'lab-ready':
-      return `${at} ready after ${formatMs(event.afterMs)}: ${event.leader ?? 'no'} leader`;
+    case 'lab-ready': {
+      const controller =
+        event.controller === undefined ? '' : `, controller ${event.controller ?? 'not known yet'}`;
+      return `${at} ready after ${formatMs(event.afterMs)}: ${event.leader ?? 'no'} leader${controller}`;
+    }
     case 'role-changed':
       return `${at} ${event.node}: ${event.from} → ${event.to}`;
     case 'node-signalled':
@@ -177,12 +207,14 @@ export function formatEvent(event: ClusterEvent): string {
 /** What `kzlab up` prints once the lab is ready. */
 export function formatReady(
   info: ClusterInfo,
-  leader: string | null,
+  roles: { readonly leader: string | null; readonly controller: string | null },
   show: (file: string) => string,
 ): string {
   const rows: string[][] = [['NODE', 'PID', 'CLIENT', 'QUORUM', 'ELECTION', 'ADMIN', 'LOG']];
+  const zookeepers = info.nodes.filter((node) => node.kind === 'zookeeper');
+  const brokers = info.nodes.filter((node) => node.kind === 'broker');
   for (const node of info.nodes) {
-    const ensemble = info.nodes.length > 1;
+    const ensemble = zookeepers.length > 1 && node.kind === 'zookeeper';
     rows.push([
       node.name,
       node.pid === null ? '-' : String(node.pid),
@@ -195,19 +227,31 @@ export function formatReady(
   }
   // The commands find the lab through its data directory; the default one needs no flag.
   const dataDirFlag = show(info.dataDir) === 'data' ? '' : ` --data-dir ${show(info.dataDir)}`;
-  return [
-    `ZooKeeper: ${info.connect}`,
+  const tries = [`npx kzlab status${dataDirFlag}`];
+  if (zookeepers.length > 0) tries.push(`npx kzlab kill zk-leader${dataDirFlag}`);
+  if (brokers.length > 1) tries.push(`npx kzlab kill ${brokers[1].name}${dataDirFlag}`);
+  if (zookeepers.length > 1) tries.push(`npx kzlab partition zk1${dataDirFlag}`);
+  const lines = [
+    `ZooKeeper: ${info.connect}${zookeepers.length === 0 ? ' (external)' : ''}`,
+    ...(brokers.length === 0 ? [] : [`Kafka:     ${info.bootstrap}`]),
     '',
     formatTable(rows),
     '',
-    `leader:   ${leader ?? 'none'}`,
-    `impl:     ${info.impl} ZooKeeper, tickTime ${info.tickTimeMs} ms`,
+  ];
+  if (zookeepers.length > 0) {
+    lines.push(`leader:   ${roles.leader ?? 'none'}`);
+    lines.push(`impl:     ${info.impl} ZooKeeper, tickTime ${info.tickTimeMs} ms`);
+  }
+  if (brokers.length > 0) lines.push(`kafka:    controller ${roles.controller ?? 'not known yet'}`);
+  lines.push(
     `data:     ${show(info.dataDir)} (lab state ${show(`${info.dataDir}/lab.json`)}, events ${show(`${info.dataDir}/events.jsonl`)})`,
     `control:  ${info.controlUrl}`,
-    `try:      npx kzlab status${dataDirFlag} · npx kzlab kill zk-leader${dataDirFlag} · npx kzlab partition zk1${dataDirFlag}`,
+    `try:      ${tries.join(' · ')}`,
     `          /usr/share/zookeeper/bin/zkCli.sh -server ${info.connect}`,
-    'Stop with Ctrl-C: every server is stopped, the data stays.',
-  ].join('\n');
+  );
+  if (brokers.length > 0) lines.push(`          kcat -b ${info.bootstrap} -L`);
+  lines.push('Stop with Ctrl-C: every node is stopped (brokers first), the data stays.');
+  return lines.join('\n');
 }
 
 function indent(text: string, prefix: string): string {

@@ -3,7 +3,7 @@
 //   deploy/local/control-client.ts  RemoteCluster: the same calls over the supervisor's control API
 // A simulated cluster (deploy/sim) and the dashboard can implement / use the same interface.
 //
-// Node targets are names (`zk1` … `zk9`) or the role aliases `zk-leader` (the current leader, asked of
+// Node targets are names (`zk1` … `zk9`, `broker1` … `broker9`) or the role aliases `zk-leader` (the current leader, asked of
 // every server with `srvr` at the moment of the call) and `zk-follower` (the follower with the lowest id).
 
 import type { ZooKeeperImpl, NodeKind } from './spec.ts';
@@ -11,9 +11,9 @@ import type { ServerMode } from './srvr.ts';
 
 /** A node process as the supervisor sees it. */
 export type ProcessState =
-  /** Spawned; not yet answering `ruok`. */
+  /** Spawned; not yet answering (`srvr`; a broker: its admin HTTP). */
   | 'starting'
-  /** Answering `ruok` (which says nothing about serving: see `mode`). */
+  /** Answering (which says nothing about serving: see `mode`). */
   | 'running'
   /** SIGSTOPped by `kzlab pause`: the kernel still accepts TCP connections for it, nothing answers. */
   | 'paused'
@@ -28,16 +28,23 @@ export type ProcessState =
 export interface NodeInfo {
   readonly name: string;
   readonly kind: NodeKind;
-  /** `myid` / the N of `server.N`. */
+  /** `myid` / the N of `server.N`; a broker's `broker.id`. */
   readonly sid: number;
   readonly host: string;
+  /** The port clients use: ZooKeeper's client port, or a broker's Kafka port (its listener). */
   readonly clientPort: number;
-  readonly quorumPort: number;
-  readonly electionPort: number;
+  /** Null for a broker. */
+  readonly quorumPort: number | null;
+  /** Null for a broker. */
+  readonly electionPort: number | null;
   readonly adminPort: number;
-  /** AdminServer commands, e.g. `http://127.0.0.1:8081/commands` (`…/commands/stat`). */
+  /**
+   * AdminServer commands, e.g. `http://127.0.0.1:8081/commands` (`…/commands/stat`); a broker's admin
+   * HTTP server, e.g. `http://127.0.0.1:8091` (`…/broker`, `…/controller`, `…/partitions`, `…/metrics`).
+   */
   readonly adminUrl: string;
   readonly dataDir: string;
+  /** zoo.cfg, or a broker's server.properties. */
   readonly config: string;
   /** The process's stdout and stderr. */
   readonly log: string;
@@ -53,8 +60,10 @@ export interface ClusterInfo {
   readonly dataDir: string;
   readonly impl: ZooKeeperImpl;
   readonly portBase: number;
-  /** The ZooKeeper connect string of the whole ensemble. */
+  /** The ZooKeeper connect string of the whole ensemble (or the external ZooKeeper the brokers use). */
   readonly connect: string;
+  /** Kafka's bootstrap.servers: `127.0.0.1:9092,…`; '' in a lab without brokers. */
+  readonly bootstrap: string;
   readonly controlUrl: string;
   readonly supervisorPid: number;
   readonly tickTimeMs: number;
@@ -81,8 +90,13 @@ export interface NodeStatus extends NodeProcessInfo {
   readonly sent?: number;
   readonly nodeCount?: number;
   readonly version?: string;
-  /** Why `srvr` gave nothing (timeout, refused). */
+  /** Why `srvr` (a broker: its admin HTTP) gave nothing (timeout, refused). */
   readonly error?: string;
+  /** A broker: the controller as it knows it (from /controller), or null. */
+  readonly controllerId?: number | null;
+  /** A broker: its broker epoch (czxid of /brokers/ids/<id>), or null while unregistered. */
+  readonly brokerEpoch?: string | null;
+  readonly clusterId?: string | null;
 }
 
 export interface ClusterStatus {
@@ -91,10 +105,14 @@ export interface ClusterStatus {
   readonly dataDir: string;
   readonly impl: ZooKeeperImpl;
   readonly connect: string;
+  /** Kafka's bootstrap.servers; '' in a lab without brokers. */
+  readonly bootstrap: string;
   readonly controlUrl: string;
   readonly supervisorPid: number;
   /** The server that said `Mode: leader` (or `standalone`), or null. */
   readonly leader: string | null;
+  /** The broker that holds the controller (mode `controller`), or null. */
+  readonly controller: string | null;
   readonly nodes: readonly NodeStatus[];
   /** Every directed link that is not `ok`. Empty: no partition. */
   readonly links: readonly LinkFault[];
@@ -123,7 +141,10 @@ export interface RestartReport {
   readonly startedAt: number;
   /** Spawn → first `imok`. */
   readonly answeringAfterMs: number;
-  /** Spawn → serving (`srvr` Mode leader/follower/standalone); null if it was not serving by the deadline. */
+  /**
+   * Spawn → serving (`srvr` Mode leader/follower/standalone; a broker: registered, mode broker or
+   * controller); null if it was not serving by the deadline.
+   */
   readonly servingAfterMs: number | null;
   readonly mode: ServerMode;
 }
@@ -153,10 +174,19 @@ export type ClusterEventBody =
       readonly type: 'lab-starting';
       readonly impl: ZooKeeperImpl;
       readonly zookeepers: number;
+      readonly brokers: number;
+      /** The external ZooKeeper the brokers use (--zookeeper-connect), or null. */
+      readonly externalZooKeeper: string | null;
       readonly portBase: number;
     }
   | { readonly type: 'node-started'; readonly node: string; readonly pid: number }
-  | { readonly type: 'lab-ready'; readonly leader: string | null; readonly afterMs: number }
+  | {
+      readonly type: 'lab-ready';
+      readonly leader: string | null;
+      /** The broker holding the controller when the lab became ready (null without brokers). */
+      readonly controller?: string | null;
+      readonly afterMs: number;
+    }
   | {
       readonly type: 'role-changed';
       readonly node: string;
@@ -198,10 +228,13 @@ export interface PartitionOptions {
 }
 
 export interface ClusterHandle {
-  /** Brings every node up and waits until a leader serves. For a lab that already runs: its info. */
+  /**
+   * Brings every node up and waits until a leader serves, then starts the brokers and waits until every
+   * broker is registered. For a lab that already runs: its info.
+   */
   start(): Promise<ClusterInfo>;
   info(): Promise<ClusterInfo>;
-  /** Asks every running server `srvr` (paused ones are not asked). */
+  /** Asks every running server `srvr` and every broker its admin HTTP `/broker` (paused ones are not asked). */
   status(): Promise<ClusterStatus>;
   /** SIGKILL; resolves once the process is gone. */
   kill(target: string): Promise<SignalReport>;
@@ -213,7 +246,8 @@ export interface ClusterHandle {
   restart(target: string): Promise<RestartReport>;
   /**
    * Cuts every link between nodes of different groups, both directions. One group: that group against
-   * everyone else. Cuts add up until heal().
+   * every other ZooKeeper server. Cuts add up until heal(). Only ZooKeeper servers' peer links go through
+   * fault proxies: naming a broker is a KZ_ERR_BAD_REQUEST.
    */
   partition(groups: readonly (readonly string[])[], options?: PartitionOptions): Promise<LinkReport>;
   /** Heals every link, or only those between the given groups. */
@@ -222,6 +256,6 @@ export interface ClusterHandle {
   events(options?: { since?: number }): Promise<ClusterEvent[]>;
   /** Calls `listener` for every new event; returns the unsubscribe function. */
   subscribe(listener: (event: ClusterEvent) => void): () => void;
-  /** Stops every node (SIGTERM, SIGKILL after a deadline) and the proxies. Data stays. */
+  /** Stops every node, brokers first (SIGTERM, SIGKILL after a deadline), and the proxies. Data stays. */
   stop(): Promise<StopReport>;
 }

@@ -9,8 +9,8 @@
 //   dashboard          8080            the lab dashboard (a later issue)
 //   zookeeperAdmin     8081 … 8089     zk1 … zk9 AdminServer HTTP (`/commands/stat` …)
 //   control            8090            the supervisor's control API (`kzlab kill|pause|…` talk to it)
-//   brokerAdmin        8091 … 8099     broker1 … broker9 admin HTTP (a later issue)
-//   kafka              9092 … 9100     broker1 … broker9 Kafka protocol port (a later issue)
+//   brokerAdmin        8091 … 8099     broker1 … broker9 admin HTTP (`/broker`, `/controller` …)
+//   kafka              9092 … 9100     broker1 … broker9 Kafka protocol port (listeners)
 //
 // `--port-base P` shifts every port by P − 2181, so the client port of zk1 is always P. A lab reserves
 // every slot of every family (all nine, whatever its size), so the question "can two labs run side by
@@ -129,7 +129,8 @@ export function planPorts(options: { portBase: number; zookeepers: number; broke
   const { portBase, zookeepers } = options;
   const brokers = options.brokers ?? 0;
   checkPortBase(portBase);
-  checkCount('the number of ZooKeeper servers', zookeepers, 1);
+  // 0 ZooKeeper servers: the brokers use an external ZooKeeper (--zookeeper-connect).
+  checkCount('the number of ZooKeeper servers', zookeepers, brokers > 0 ? 0 : 1);
   checkCount('the number of brokers', brokers, 0);
   const zookeeperPorts: ZooKeeperPorts[] = [];
   for (let sid = 1; sid <= zookeepers; sid++) {

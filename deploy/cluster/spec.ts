@@ -9,13 +9,13 @@ import { DEFAULT_PORT_BASE, planPorts, type PortPlan } from './port-plan.ts';
 export type ZooKeeperImpl = 'kzlab' | 'apache';
 export const ZOOKEEPER_IMPLS: readonly ZooKeeperImpl[] = ['kzlab', 'apache'];
 
-/** What a lab node is. Brokers and the dashboard come with later issues. */
+/** What a lab node is. The dashboard comes with a later issue. */
 export type NodeKind = 'zookeeper' | 'broker';
 
 export const LAB_HOST = '127.0.0.1';
 
 export interface ZooKeeperEnsembleSpec {
-  /** Number of servers, 1 (standalone) to 9. */
+  /** Number of servers, 1 (standalone) to 9; 0 when the brokers use an external ZooKeeper. */
   readonly count: number;
   readonly impl: ZooKeeperImpl;
   /** zoo.cfg `tickTime`. */
@@ -33,8 +33,13 @@ export interface ClusterSpec {
   readonly host: string;
   readonly portBase: number;
   readonly zookeeper: ZooKeeperEnsembleSpec;
-  /** Kafka brokers: always 0 until the brokers exist. */
+  /** Kafka brokers (0 to 9), started once ZooKeeper serves. */
   readonly brokers: { readonly count: number };
+  /**
+   * `--zookeeper-connect`: an existing ZooKeeper (e.g. Apache ZooKeeper) the brokers use; the lab then
+   * starts no ZooKeeper server of its own. Null: the lab's own ensemble.
+   */
+  readonly externalZooKeeper: string | null;
   readonly ports: PortPlan;
 }
 
@@ -47,6 +52,8 @@ export interface ClusterSpecInput {
   readonly initLimitTicks?: number;
   readonly syncLimitTicks?: number;
   readonly brokers?: number;
+  /** An external ZooKeeper connect string (`host:port[,host:port…][/chroot]`); no servers of our own. */
+  readonly zookeeperConnect?: string;
 }
 
 export const CLUSTER_DEFAULTS = {
@@ -81,9 +88,14 @@ export function resolveClusterSpec(input: ClusterSpecInput): ClusterSpec {
       throw new RangeError(`${what} must be a whole number ≥ 1, got ${value}`);
   }
   const brokers = input.brokers ?? 0;
-  if (brokers !== 0) throw new RangeError('Kafka brokers are not built yet: the lab runs ZooKeeper only');
+  const externalZooKeeper =
+    input.zookeeperConnect === undefined ? null : checkZooKeeperConnect(input.zookeeperConnect);
+  if (externalZooKeeper !== null && brokers === 0)
+    throw new RangeError(
+      'an external ZooKeeper (--zookeeper-connect) is only for brokers: ask for at least one',
+    );
   const portBase = input.portBase ?? CLUSTER_DEFAULTS.portBase;
-  const count = input.zookeepers ?? CLUSTER_DEFAULTS.zookeepers;
+  const count = externalZooKeeper === null ? (input.zookeepers ?? CLUSTER_DEFAULTS.zookeepers) : 0;
   const ports = planPorts({ portBase, zookeepers: count, brokers });
   return {
     dataDir: input.dataDir.replace(/\/+$/, '') || '/',
@@ -91,8 +103,33 @@ export function resolveClusterSpec(input: ClusterSpecInput): ClusterSpec {
     portBase,
     zookeeper: { count, impl, tickTimeMs, initLimitTicks, syncLimitTicks },
     brokers: { count: brokers },
+    externalZooKeeper,
     ports,
   };
+}
+
+/**
+ * Checks a ZooKeeper connect string as Kafka's `zookeeper.connect` takes it:
+ * `host:port[,host:port…][/chroot]`. Returns it trimmed; throws RangeError saying what is wrong.
+ */
+export function checkZooKeeperConnect(text: string): string {
+  const value = text.trim();
+  const example = 'e.g. 127.0.0.1:2181 or 10.0.0.1:2181,10.0.0.2:2181/kafka';
+  if (value === '') throw new RangeError(`the ZooKeeper connect string is empty (${example})`);
+  const slash = value.indexOf('/');
+  const hosts = slash === -1 ? value : value.slice(0, slash);
+  const chroot = slash === -1 ? '' : value.slice(slash);
+  for (const address of hosts.split(',')) {
+    const match = /^([^\s:/]+):(\d{1,5})$/.exec(address.trim());
+    const port = match === null ? NaN : Number(match[2]);
+    if (match === null || port < 1 || port > 65_535)
+      throw new RangeError(
+        `${JSON.stringify(address)} in the ZooKeeper connect string is not HOST:PORT (${example})`,
+      );
+  }
+  if (chroot !== '' && (chroot.length < 2 || chroot.endsWith('/') || chroot.includes('//')))
+    throw new RangeError(`${JSON.stringify(chroot)} is not a ZooKeeper path for a chroot (${example})`);
+  return value;
 }
 
 /** Names of the ZooKeeper servers: zk1 … zkN. */
@@ -100,17 +137,29 @@ export function zookeeperNames(spec: ClusterSpec): string[] {
   return spec.ports.zookeepers.map((zk) => zk.name);
 }
 
+/** Names of the brokers: broker1 … brokerN. */
+export function brokerNames(spec: ClusterSpec): string[] {
+  return spec.ports.brokers.map((broker) => broker.name);
+}
+
 /** Files of one node inside the lab's data directory. */
 export interface NodePaths {
-  /** `<dataDir>/zk2`: the node's own dataDir (snapshots, txn logs, myid). */
+  /** `<dataDir>/zk2`: the node's own dataDir (snapshots, txn logs, myid; a broker's kafka-logs). */
   readonly dir: string;
+  /** `zoo.cfg`, or `server.properties` for a broker. */
   readonly config: string;
   readonly log: string;
 }
 
 export function nodePaths(spec: ClusterSpec, name: string): NodePaths {
   const dir = `${spec.dataDir}/${name}`;
-  return { dir, config: `${dir}/zoo.cfg`, log: `${dir}/${name}.log` };
+  const isBroker = spec.ports.brokers.some((broker) => broker.name === name);
+  return { dir, config: `${dir}/${isBroker ? 'server.properties' : 'zoo.cfg'}`, log: `${dir}/${name}.log` };
+}
+
+/** A broker's `log.dirs`: `<dataDir>/broker2/kafka-logs`. */
+export function brokerLogDir(spec: ClusterSpec, name: string): string {
+  return `${nodePaths(spec, name).dir}/kafka-logs`;
 }
 
 /** `<dataDir>/lab.json`: how the `kzlab` commands find a running lab. */
@@ -123,9 +172,25 @@ export function labEventsPath(dataDir: string): string {
   return `${dataDir.replace(/\/+$/, '')}/events.jsonl`;
 }
 
-/** The client connect string of the whole ensemble: `127.0.0.1:2181,127.0.0.1:2182,…`. */
+/**
+ * The ZooKeeper connect string: the lab's ensemble (`127.0.0.1:2181,127.0.0.1:2182,…`), or the external
+ * ZooKeeper given with --zookeeper-connect.
+ */
 export function connectString(spec: ClusterSpec): string {
+  if (spec.externalZooKeeper !== null) return spec.externalZooKeeper;
   return spec.ports.zookeepers.map((zk) => `${spec.host}:${zk.clientPort}`).join(',');
+}
+
+/** Kafka's `bootstrap.servers` for the lab: `127.0.0.1:9092,127.0.0.1:9093,…`; '' without brokers. */
+export function bootstrapServers(spec: ClusterSpec): string {
+  return spec.ports.brokers.map((broker) => `${spec.host}:${broker.kafkaPort}`).join(',');
+}
+
+/** The base URL of a broker's admin HTTP server (`/broker`, `/controller`, `/partitions`, `/metrics`). */
+export function brokerAdminUrl(spec: ClusterSpec, name: string): string {
+  const broker = spec.ports.brokers.find((candidate) => candidate.name === name);
+  if (broker === undefined) throw new RangeError(`no broker ${name}`);
+  return `http://${spec.host}:${broker.adminPort}`;
 }
 
 /** The AdminServer base URL of a ZooKeeper server (both implementations serve `/commands/<name>`). */

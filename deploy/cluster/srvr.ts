@@ -30,6 +30,10 @@ export type ServerMode =
   | 'unreachable'
   /** SIGSTOPped by `kzlab pause`. */
   | 'paused'
+  /** A Kafka broker that holds the controller (its admin HTTP says controllerId = its own id). */
+  | 'controller'
+  /** A Kafka broker registered in ZooKeeper (/brokers/ids/<id>), not the controller. */
+  | 'broker'
   /** No process. */
   | 'down';
 

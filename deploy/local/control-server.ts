@@ -4,8 +4,8 @@
 //
 //   GET  /                        this list
 //   GET  /info                    ClusterInfo: nodes, ports, files, PIDs
-//   GET  /status                  ClusterStatus: every server's srvr (mode, zxid, latency, connections)
-//   POST /nodes/:target/kill      SIGKILL   (target: zk2, zk-leader, zk-follower)
+//   GET  /status                  ClusterStatus: every server's srvr, every broker's GET /broker
+//   POST /nodes/:target/kill      SIGKILL   (target: zk2, broker2, zk-leader, zk-follower)
 //   POST /nodes/:target/pause     SIGSTOP
 //   POST /nodes/:target/resume    SIGCONT
 //   POST /nodes/:target/restart   stop if running, start again on the same data

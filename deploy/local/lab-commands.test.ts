@@ -49,10 +49,12 @@ function fakeIo(cwd: string): FakeIo {
 }
 
 describe('kzlab up flags', () => {
-  it('defaults: 3 kzlab servers at port base 2181 in ./data, ready within 60 s', () => {
+  it('defaults: 3 kzlab servers and 3 brokers at port base 2181 in ./data, ready within 60 s', () => {
     const options = upOptionsFromFlags(
       {
         zookeepers: 3,
+        brokers: 3,
+        'zookeeper-connect': '',
         impl: 'kzlab',
         'data-dir': 'data',
         'port-base': 2181,
@@ -72,8 +74,46 @@ describe('kzlab up flags', () => {
       syncLimitTicks: 5,
     });
     expect(options.spec.ports.zookeepers.map((zk) => zk.clientPort)).toEqual([2181, 2182, 2183]);
+    expect(options.spec.brokers).toEqual({ count: 3 });
+    expect(options.spec.externalZooKeeper).toBeNull();
+    expect(
+      options.spec.ports.brokers.map((broker) => [broker.name, broker.kafkaPort, broker.adminPort]),
+    ).toEqual([
+      ['broker1', 9092, 8091],
+      ['broker2', 9093, 8092],
+      ['broker3', 9094, 8093],
+    ]);
     expect(options.readyTimeoutMs).toBe(60_000);
     expect(options.json).toBe(false);
+  });
+
+  it('the default of --brokers is 3 (npm start = kzlab up: 3 ZooKeeper servers + 3 brokers)', async () => {
+    const io = fakeIo('/nonexistent');
+    expect(await main(['up', '--help'], io)).toBe(EXIT_OK);
+    expect(io.out[0]).toMatch(/--brokers N\s+Kafka brokers.*\(default 3\)/);
+    expect(io.out[0]).toContain('--zookeeper-connect');
+  });
+
+  it('--port-base shifts the Kafka ports with everything else; --zookeeper-connect starts no servers', () => {
+    const base = {
+      zookeepers: 3,
+      brokers: 2,
+      'zookeeper-connect': '',
+      impl: 'kzlab',
+      'data-dir': 'data',
+      'port-base': 12181,
+      'tick-time': 2000,
+      'ready-timeout': 60,
+      'direct-peers': false,
+      json: false,
+    };
+    const shifted = upOptionsFromFlags(base, '/lab');
+    expect(shifted.spec.ports.brokers.map((broker) => broker.kafkaPort)).toEqual([19092, 19093]);
+    const external = upOptionsFromFlags({ ...base, 'zookeeper-connect': ' 10.0.0.5:2181/kafka ' }, '/lab');
+    expect(external.spec.externalZooKeeper).toBe('10.0.0.5:2181/kafka');
+    expect(external.spec.zookeeper.count).toBe(0);
+    expect(external.spec.ports.zookeepers).toEqual([]);
+    expect(external.spec.ports.brokers).toHaveLength(2);
   });
 
   it.each([
@@ -83,7 +123,20 @@ describe('kzlab up flags', () => {
     [['--port-base', '60000'], 'kzlab up: --port-base must be at most 58616, got 60000'],
     [['--port-base', '80'], 'kzlab up: --port-base must be at least 1024, got 80'],
     [['--tick-time', '0'], 'kzlab up: --tick-time must be at least 1, got 0'],
-    [['--brokers', '1'], 'kzlab up: unknown flag --brokers'],
+    [['--brokers', '10'], 'kzlab up: --brokers must be at most 9, got 10'],
+    [['--brokers', '-1'], 'kzlab up: --brokers must be at least 0, got -1'],
+    [
+      ['--zookeeper-connect', 'zk.example:2181', '--brokers', '0'],
+      'kzlab up: --zookeeper-connect is for the brokers: it needs --brokers 1 or more',
+    ],
+    [
+      ['--zookeeper-connect', 'localhost'],
+      'kzlab up: --zookeeper-connect: "localhost" in the ZooKeeper connect string is not HOST:PORT (e.g. 127.0.0.1:2181 or 10.0.0.1:2181,10.0.0.2:2181/kafka)',
+    ],
+    [
+      ['--zookeeper-connect', '127.0.0.1:2181/kafka/'],
+      'kzlab up: --zookeeper-connect: "/kafka/" is not a ZooKeeper path for a chroot (e.g. 127.0.0.1:2181 or 10.0.0.1:2181,10.0.0.2:2181/kafka)',
+    ],
   ])('up %j is a usage error, exit 2', async (argv, message) => {
     const io = fakeIo('/nonexistent');
     expect(await main(['up', ...argv], io)).toBe(EXIT_USAGE);
@@ -323,6 +376,7 @@ class FakeCluster implements ClusterHandle {
       impl: 'kzlab',
       portBase: 2181,
       connect: '127.0.0.1:2181',
+      bootstrap: '127.0.0.1:9092',
       controlUrl: this.controlUrl,
       supervisorPid: process.pid,
       tickTimeMs: 2000,
@@ -335,9 +389,11 @@ class FakeCluster implements ClusterHandle {
       dataDir: this.dataDir,
       impl: 'kzlab',
       connect: '127.0.0.1:2181',
+      bootstrap: '127.0.0.1:9092',
       controlUrl: this.controlUrl,
       supervisorPid: process.pid,
       leader: 'zk2',
+      controller: 'broker1',
       nodes: [],
       links: [],
     };

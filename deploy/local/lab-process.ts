@@ -23,6 +23,10 @@ export interface LabProcessOptions {
   readonly dataDir: string;
   readonly portBase: number;
   readonly zookeepers: number;
+  /** `--brokers`; default 0 (a ZooKeeper-only lab), unlike the command's own default of 3. */
+  readonly brokers?: number;
+  /** `--zookeeper-connect`: brokers on this ZooKeeper, no servers of the lab's own. */
+  readonly zookeeperConnect?: string;
   readonly impl?: ZooKeeperImpl;
   readonly tickTimeMs?: number;
   /** `--ready-timeout`, seconds. */
@@ -67,6 +71,9 @@ export async function startLabProcess(options: LabProcessOptions): Promise<LabPr
     String(options.portBase),
     '--zookeepers',
     String(options.zookeepers),
+    '--brokers',
+    String(options.brokers ?? 0),
+    ...(options.zookeeperConnect === undefined ? [] : ['--zookeeper-connect', options.zookeeperConnect]),
     '--impl',
     options.impl ?? 'kzlab',
     '--tick-time',

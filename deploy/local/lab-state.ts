@@ -17,9 +17,11 @@ export interface LabStateNode {
   readonly sid: number;
   readonly pid: number | null;
   readonly process: string;
+  /** ZooKeeper client port, or a broker's Kafka port. */
   readonly clientPort: number;
-  readonly quorumPort: number;
-  readonly electionPort: number;
+  /** Null for a broker. */
+  readonly quorumPort: number | null;
+  readonly electionPort: number | null;
   readonly adminPort: number;
   readonly adminUrl: string;
   readonly dataDir: string;
@@ -34,9 +36,13 @@ export interface LabState {
   readonly dataDir: string;
   readonly impl: ZooKeeperImpl;
   readonly zookeepers: number;
+  /** Brokers (absent in lab.json files written before brokers existed). */
+  readonly brokers?: number;
   readonly portBase: number;
   readonly tickTimeMs: number;
   readonly connect: string;
+  /** Kafka's bootstrap.servers ('' without brokers; absent in older files). */
+  readonly bootstrap?: string;
   readonly controlUrl: string;
   readonly supervisorPid: number;
   /** The supervisor's start time in clock ticks since boot (/proc), to tell it from a later process with its PID. */
@@ -73,7 +79,9 @@ export function labStateFromInfo(
     zookeepers: extra.zookeepers,
     portBase: info.portBase,
     tickTimeMs: info.tickTimeMs,
+    brokers: info.nodes.filter((node) => node.kind === 'broker').length,
     connect: info.connect,
+    bootstrap: info.bootstrap,
     controlUrl: info.controlUrl,
     supervisorPid: info.supervisorPid,
     supervisorStartTicks: processStartTicks(info.supervisorPid) ?? null,
@@ -155,7 +163,7 @@ export function supervisorAlive(state: LabState): boolean {
 
 /**
  * Node processes of a lab whose supervisor died without stopping them (it was SIGKILLed): PIDs from
- * lab.json that still run with that node's zoo.cfg on their command line.
+ * lab.json that still run with that node's zoo.cfg (a broker: server.properties) on their command line.
  */
 export function strandedNodes(state: LabState): { name: string; pid: number }[] {
   const stranded: { name: string; pid: number }[] = [];

@@ -1,18 +1,25 @@
 // LocalCluster: a lab as real OS processes on 127.0.0.1, owned by this process (the supervisor that
-// `kzlab up` runs). It implements ClusterHandle:
+// `kzlab up` runs): ZooKeeper servers zk1…zkN and Kafka brokers broker1…brokerM. It implements
+// ClusterHandle:
 //
 //   start     writes each server's zoo.cfg and myid, starts one fault proxy per directed link and peer
 //             port (quorum, election), spawns every server, waits until a leader serves and every
-//             server serves (srvr), with a deadline
+//             server serves (srvr), with a deadline; then writes each broker's server.properties,
+//             spawns the brokers and waits until every one is registered (its admin HTTP answers
+//             GET /broker with a broker epoch). With an external ZooKeeper only the brokers start.
 //   kill      SIGKILL; reports when the signal went out and when the process was gone (the child's
 //             exit event, which the kernel delivers to us as its parent)
 //   pause     SIGSTOP (confirmed through /proc/<pid>/stat state T), resume SIGCONT
 //   restart   SIGTERM (SIGKILL after a deadline), spawn again with the same zoo.cfg and data
 //   partition stall the proxies of every link between the groups, both directions; heal sets them ok
-//   status    `srvr` to every server that runs (paused ones are not asked: they would not answer)
-//   events    what happened, numbered; a role watcher asks `srvr` every second and reports role changes
-//   stop      SIGTERM every server (SIGCONT first for paused ones), SIGKILL after a deadline, close the
-//             proxies. Data stays.
+//   status    `srvr` to every server, GET /broker to every broker that runs (paused ones are not asked:
+//             they would not answer)
+//   events    what happened, numbered; a role watcher asks every node every second and reports role
+//             changes (for brokers: broker ↔ controller)
+//   stop      SIGTERM the brokers, then the servers (so the brokers deregister while ZooKeeper still
+//             serves; SIGCONT first for paused ones), SIGKILL after a deadline, close the proxies.
+//             Data stays.
+// Brokers are not behind fault proxies: partition and heal act on ZooKeeper servers' links only.
 //
 // Operations on one node run one at a time (a queue per node). Every wait has a deadline.
 
@@ -35,12 +42,28 @@ import type {
   SignalReport,
   StopReport,
 } from '../cluster/handle.ts';
-import { adminUrl, connectString, controlUrl, nodePaths, type ClusterSpec } from '../cluster/spec.ts';
+import {
+  adminUrl,
+  bootstrapServers,
+  brokerAdminUrl,
+  brokerLogDir,
+  connectString,
+  controlUrl,
+  nodePaths,
+  type ClusterSpec,
+} from '../cluster/spec.ts';
 import { isServingMode, parseSrvr, type ServerMode, type SrvrReport } from '../cluster/srvr.ts';
 import { completeGroups, linksBetween, needsModes, parseTarget, resolveTarget } from '../cluster/targets.ts';
+import {
+  brokerModeOf,
+  fetchBrokerAdmin,
+  isBrokerServingMode,
+  type BrokerAdminAnswer,
+} from './broker-admin.ts';
 import { FaultProxyGroup, parseFaultMode, type FaultMode } from './fault-proxy.ts';
 import { fourLetterWord } from './four-letter-word.ts';
 import {
+  brokerCommand,
   canReadProcessStates,
   kernelProcessState,
   NodeProcess,
@@ -49,11 +72,15 @@ import {
   type ExitReason,
   type NodeCommand,
 } from './node-process.ts';
+import { renderServerProperties } from './server-properties.ts';
 import { renderLabZooCfg, type PeerAddress } from './zoo-cfg.ts';
 
 export interface LocalClusterOptions {
   readonly spec: ClusterSpec;
-  /** start(): spawn → a leader serves and every server serves. Default 60 s. */
+  /**
+   * start(): spawn → a leader serves and every server serves; then, for the brokers, spawn → every
+   * broker registered (each phase has the whole deadline). Default 60 s.
+   */
   readonly readyTimeoutMs?: number;
   /** restart(): spawn → the server answers `srvr` at all. Default 30 s. */
   readonly answerTimeoutMs?: number;
@@ -63,7 +90,7 @@ export interface LocalClusterOptions {
   readonly stopTimeoutMs?: number;
   /** SIGKILL → gone. Default 10 s. */
   readonly killTimeoutMs?: number;
-  /** Deadline of one `srvr`. Default 1 s. */
+  /** Deadline of one `srvr` (and of one GET /broker). Default 1 s. */
   readonly srvrTimeoutMs?: number;
   /** How often the role watcher asks every server `srvr`; 0 turns it off. Default 1 s. */
   readonly roleWatchIntervalMs?: number;
@@ -77,13 +104,15 @@ export interface LocalClusterOptions {
    * other directly: no partitions, but no extra userspace hop either (benchmarks).
    */
   readonly faultProxies?: boolean;
-  /** Replaces the command that runs a server (tests). */
+  /** Replaces the command that runs a ZooKeeper server (tests, benchmarks); brokers always run broker/main.ts. */
   readonly command?: (name: string, configPath: string, nodeDir: string) => NodeCommand;
 }
 
 interface QueryResult {
   readonly mode: ServerMode;
   readonly report?: SrvrReport;
+  /** A broker's GET /broker answer. */
+  readonly broker?: BrokerAdminAnswer;
   readonly error?: string;
 }
 
@@ -103,7 +132,10 @@ export class LocalCluster implements ClusterHandle {
   readonly spec: ClusterSpec;
   private readonly options: LocalClusterOptions;
   private readonly nodes = new Map<string, LabNode>();
+  /** Every node: the ZooKeeper servers, then the brokers. */
   private readonly names: string[];
+  private readonly zookeeperNames: string[];
+  private readonly brokerNames: string[];
   private proxies: FaultProxyGroup | undefined;
   private proxyList: { from: string; to: string; service: string; port: number }[] = [];
   private readonly eventLog: ClusterEvent[] = [];
@@ -119,7 +151,9 @@ export class LocalCluster implements ClusterHandle {
   constructor(options: LocalClusterOptions) {
     this.options = options;
     this.spec = options.spec;
-    this.names = options.spec.ports.zookeepers.map((zk) => zk.name);
+    this.zookeeperNames = options.spec.ports.zookeepers.map((zk) => zk.name);
+    this.brokerNames = options.spec.ports.brokers.map((broker) => broker.name);
+    this.names = [...this.zookeeperNames, ...this.brokerNames];
     for (const zk of options.spec.ports.zookeepers) {
       const paths = nodePaths(this.spec, zk.name);
       const info: NodeInfo = {
@@ -136,18 +170,38 @@ export class LocalCluster implements ClusterHandle {
         config: paths.config,
         log: paths.log,
       };
-      const node: LabNode = {
-        info,
-        process: new NodeProcess(zk.name, paths.log, (exit, expected) =>
-          this.onNodeExit(zk.name, exit, expected),
-        ),
-        mode: 'down',
-        queue: Promise.resolve(),
-        querySeq: 0,
-        appliedSeq: 0,
-      };
-      this.nodes.set(zk.name, node);
+      this.addNode(info);
     }
+    for (const broker of options.spec.ports.brokers) {
+      const paths = nodePaths(this.spec, broker.name);
+      this.addNode({
+        name: broker.name,
+        kind: 'broker',
+        sid: broker.brokerId,
+        host: this.spec.host,
+        clientPort: broker.kafkaPort,
+        quorumPort: null,
+        electionPort: null,
+        adminPort: broker.adminPort,
+        adminUrl: brokerAdminUrl(this.spec, broker.name),
+        dataDir: paths.dir,
+        config: paths.config,
+        log: paths.log,
+      });
+    }
+  }
+
+  private addNode(info: NodeInfo): void {
+    this.nodes.set(info.name, {
+      info,
+      process: new NodeProcess(info.name, info.log, (exit, expected) =>
+        this.onNodeExit(info.name, exit, expected),
+      ),
+      mode: 'down',
+      queue: Promise.resolve(),
+      querySeq: 0,
+      appliedSeq: 0,
+    });
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -175,6 +229,7 @@ export class LocalCluster implements ClusterHandle {
         mode: result.mode,
         ...(exit === undefined ? {} : { exit: { code: exit.code, signal: exit.signal } }),
         ...(result.report === undefined ? {} : srvrFields(result.report)),
+        ...(result.broker === undefined ? {} : brokerFields(result.broker)),
         ...(result.error === undefined ? {} : { error: result.error }),
       };
       return status;
@@ -185,9 +240,11 @@ export class LocalCluster implements ClusterHandle {
       dataDir: this.spec.dataDir,
       impl: this.spec.zookeeper.impl,
       connect: connectString(this.spec),
+      bootstrap: bootstrapServers(this.spec),
       controlUrl: this.controlUrlOf(),
       supervisorPid: this.options.supervisorPid ?? process.pid,
       leader,
+      controller: nodes.find((node) => node.mode === 'controller')?.name ?? null,
       nodes,
       links: this.linkFaults(),
     };
@@ -296,16 +353,17 @@ export class LocalCluster implements ClusterHandle {
       const spawnedAtMonotonic = performance.now();
       const startedAtWall = Date.now();
       const newPid = this.spawnNode(name);
+      const asked = node.info.kind === 'broker' ? 'GET /broker' : 'srvr';
       const answered = await this.waitUntil(
         name,
         this.options.answerTimeoutMs ?? 30_000,
         (result) => result.mode !== 'unreachable',
-        `${name} to answer srvr after restart`,
+        `${name} to answer ${asked} after restart`,
       );
       if (answered === undefined) {
         throw new LabError(
           LAB_ERROR_CODES.KZ_ERR_LAB_TIMEOUT,
-          `${name} (pid ${newPid}) did not answer srvr within ${(this.options.answerTimeoutMs ?? 30_000) / 1000} s of its restart; last lines of ${node.info.log}:\n${node.process.logTail()}`,
+          `${name} (pid ${newPid}) did not answer ${asked} within ${(this.options.answerTimeoutMs ?? 30_000) / 1000} s of its restart; last lines of ${node.info.log}:\n${node.process.logTail()}`,
         );
       }
       return {
@@ -320,7 +378,7 @@ export class LocalCluster implements ClusterHandle {
     const serving = await this.waitUntil(
       name,
       this.options.servingTimeoutMs ?? 30_000,
-      (result) => isServingMode(result.mode),
+      (result) => this.serves(name, result.mode),
       `${name} to serve after restart`,
       pid,
     );
@@ -340,6 +398,8 @@ export class LocalCluster implements ClusterHandle {
     options: PartitionOptions = {},
   ): Promise<LinkReport> {
     this.assertOpen();
+    // Brokers named in the groups are refused first: whatever the lab's shape, that is the answer.
+    const resolved = await this.resolveGroups(groups);
     const proxies = this.requireProxies();
     const mode = toFaultMode(options.mode ?? 'stall');
     if (mode === 'ok') {
@@ -348,7 +408,7 @@ export class LocalCluster implements ClusterHandle {
         'partition --mode ok cuts nothing: use `kzlab heal`',
       );
     }
-    const complete = completeGroups(await this.resolveGroups(groups), this.names);
+    const complete = completeGroups(resolved, this.zookeeperNames);
     const links = linksBetween(complete);
     for (const { from, to } of links) proxies.setLink(from, to, mode);
     const faults = this.linkFaults();
@@ -367,7 +427,7 @@ export class LocalCluster implements ClusterHandle {
       proxies.heal();
       changed = before.map((link) => ({ ...link, mode: 'ok' }));
     } else {
-      complete = completeGroups(await this.resolveGroups(groups), this.names);
+      complete = completeGroups(await this.resolveGroups(groups), this.zookeeperNames);
       const links = linksBetween(complete);
       for (const { from, to } of links) proxies.setLink(from, to, 'ok');
       changed = before
@@ -435,15 +495,22 @@ export class LocalCluster implements ClusterHandle {
       type: 'lab-starting',
       impl: spec.zookeeper.impl,
       zookeepers: spec.zookeeper.count,
+      brokers: spec.brokers.count,
+      externalZooKeeper: spec.externalZooKeeper,
       portBase: spec.portBase,
     });
-    for (const node of this.nodes.values()) {
+    for (const name of this.zookeeperNames) {
+      const node = this.node(name);
       await mkdir(node.info.dataDir, { recursive: true });
       await writeFile(`${node.info.dataDir}/myid`, `${node.info.sid}\n`);
     }
-    // Check that every server can be started before starting any.
+    for (const name of this.brokerNames) {
+      await mkdir(brokerLogDir(spec, name), { recursive: true });
+      await writeFile(this.node(name).info.config, renderServerProperties(spec, name));
+    }
+    // Check that every node can be started before starting any.
     for (const node of this.nodes.values()) this.commandFor(node.info.name);
-    if (this.names.length > 1 && this.options.faultProxies !== false) {
+    if (this.zookeeperNames.length > 1 && this.options.faultProxies !== false) {
       this.proxies = await FaultProxyGroup.start({
         listenHost: spec.host,
         nodes: spec.ports.zookeepers.map((zk) => ({
@@ -452,8 +519,8 @@ export class LocalCluster implements ClusterHandle {
           ports: { quorum: zk.quorumPort, election: zk.electionPort },
         })),
       });
-      for (const from of this.names) {
-        for (const to of this.names) {
+      for (const from of this.zookeeperNames) {
+        for (const to of this.zookeeperNames) {
           if (from === to) continue;
           for (const service of ['quorum', 'election']) {
             this.proxyList.push({ from, to, service, port: this.proxies.address(from, to, service).port });
@@ -461,16 +528,17 @@ export class LocalCluster implements ClusterHandle {
         }
       }
     }
-    for (const node of this.nodes.values()) {
+    for (const node of this.zookeeperNames.map((name) => this.node(name))) {
       const peers = new Map<number, PeerAddress>();
-      for (const other of this.nodes.values()) {
+      for (const other of this.zookeeperNames.map((name) => this.node(name))) {
         if (other === node) continue;
         if (this.proxies === undefined) {
           // Without fault proxies the servers talk to each other directly.
+          const ports = spec.ports.zookeepers[other.info.sid - 1];
           peers.set(other.info.sid, {
             host: other.info.host,
-            quorumPort: other.info.quorumPort,
-            electionPort: other.info.electionPort,
+            quorumPort: ports.quorumPort,
+            electionPort: ports.electionPort,
           });
           continue;
         }
@@ -485,13 +553,31 @@ export class LocalCluster implements ClusterHandle {
       await writeFile(node.info.config, renderLabZooCfg({ spec, name: node.info.name, peers }));
     }
     this.assertOpen();
-    for (const name of this.names) this.spawnNode(name);
+    const leader = await this.startEnsemble(began);
+    const controller = await this.startBrokers();
+    this.started = true;
+    this.emit({
+      type: 'lab-ready',
+      leader,
+      ...(this.brokerNames.length === 0 ? {} : { controller }),
+      afterMs: round(performance.now() - began),
+    });
+    this.startRoleWatcher();
+    return this.infoNow();
+  }
+
+  /** Spawns the ZooKeeper servers and waits until one leads and all serve; returns the leader (null: none of ours). */
+  private async startEnsemble(began: number): Promise<string | null> {
+    if (this.zookeeperNames.length === 0) return null;
+    for (const name of this.zookeeperNames) this.spawnNode(name);
 
     const deadlineMs = this.options.readyTimeoutMs ?? 60_000;
     const deadline = began + deadlineMs;
     for (;;) {
       this.assertOpen();
-      const crashed = this.names.map((name) => this.node(name)).filter((node) => !node.process.alive);
+      const crashed = this.zookeeperNames
+        .map((name) => this.node(name))
+        .filter((node) => !node.process.alive);
       if (crashed.length > 0) {
         const node = crashed[0];
         const exit = node.process.lastExit;
@@ -500,21 +586,20 @@ export class LocalCluster implements ClusterHandle {
           `${node.info.name} exited during start-up (${describeExit(exit)}); last lines of ${node.info.log}:\n${node.process.logTail()}`,
         );
       }
-      const results = await this.queryAll();
-      const leaders = this.names.filter((name) => {
+      const results = await this.queryAll(this.zookeeperNames);
+      const leaders = this.zookeeperNames.filter((name) => {
         const mode = results.get(name)?.mode;
         return mode === 'leader' || mode === 'standalone';
       });
-      const allServing = this.names.every((name) => isServingMode(results.get(name)?.mode ?? 'down'));
-      if (leaders.length === 1 && allServing) {
-        this.started = true;
-        this.emit({ type: 'lab-ready', leader: leaders[0], afterMs: round(performance.now() - began) });
-        this.startRoleWatcher();
-        return this.infoNow();
-      }
+      const allServing = this.zookeeperNames.every((name) =>
+        isServingMode(results.get(name)?.mode ?? 'down'),
+      );
+      if (leaders.length === 1 && allServing) return leaders[0];
       if (performance.now() >= deadline) {
-        const seen = this.names.map((name) => `${name} ${results.get(name)?.mode ?? 'down'}`).join(', ');
-        const tails = this.names
+        const seen = this.zookeeperNames
+          .map((name) => `${name} ${results.get(name)?.mode ?? 'down'}`)
+          .join(', ');
+        const tails = this.zookeeperNames
           .filter((name) => !isServingMode(results.get(name)?.mode ?? 'down'))
           .map(
             (name) =>
@@ -530,10 +615,64 @@ export class LocalCluster implements ClusterHandle {
     }
   }
 
+  /**
+   * Spawns the brokers (ZooKeeper serves by now) and waits until every one is registered: its admin HTTP
+   * answers GET /broker with a broker epoch. Returns the broker that holds the controller, if one said so.
+   */
+  private async startBrokers(): Promise<string | null> {
+    if (this.brokerNames.length === 0) return null;
+    this.assertOpen();
+    for (const name of this.brokerNames) this.spawnNode(name);
+    const began = performance.now();
+    const deadlineMs = this.options.readyTimeoutMs ?? 60_000;
+    for (;;) {
+      this.assertOpen();
+      const crashed = this.brokerNames.map((name) => this.node(name)).find((node) => !node.process.alive);
+      if (crashed !== undefined) {
+        throw new LabError(
+          LAB_ERROR_CODES.KZ_ERR_NODE_START,
+          `${crashed.info.name} exited during start-up (${describeExit(crashed.process.lastExit)}); last lines of ${crashed.info.log}:\n${crashed.process.logTail()}`,
+        );
+      }
+      const results = await this.queryAll(this.brokerNames);
+      const modes = this.brokerNames.map((name) => results.get(name)?.mode ?? 'down');
+      if (modes.every(isBrokerServingMode))
+        return this.brokerNames.find((name) => results.get(name)?.mode === 'controller') ?? null;
+      if (performance.now() - began >= deadlineMs) {
+        const waiting = this.brokerNames.filter(
+          (name) => !isBrokerServingMode(results.get(name)?.mode ?? 'down'),
+        );
+        const seen = this.brokerNames.map((name, index) => `${name} ${modes[index]}`).join(', ');
+        const tails = waiting
+          .map(
+            (name) =>
+              `--- last lines of ${this.node(name).info.log}:\n${this.node(name).process.logTail(15)}`,
+          )
+          .join('\n');
+        throw new LabError(
+          LAB_ERROR_CODES.KZ_ERR_LAB_TIMEOUT,
+          `the brokers did not all register in ZooKeeper (${connectString(this.spec)}) within ${deadlineMs / 1000} s (${seen})\n${tails}`,
+        );
+      }
+      await this.pause100();
+    }
+  }
+
   private async doStop(): Promise<StopReport> {
+    // Brokers first, while ZooKeeper still serves: they close their sessions, so /brokers/ids/<id> and
+    // /controller go at once instead of after a session timeout.
+    const brokers = await this.stopAll(this.brokerNames);
+    const zookeepers = await this.stopAll(this.zookeeperNames);
+    await this.proxies?.close();
+    this.emit({ type: 'lab-stopped' });
+    return { nodes: [...brokers, ...zookeepers] };
+  }
+
+  /** Stops the given nodes that run, in parallel; a node that cannot be stopped is left out of the report. */
+  private async stopAll(names: readonly string[]): Promise<StopReport['nodes'][number][]> {
     // Let a start in progress notice; its errors are the caller's (start()) to report.
     const reports = await Promise.all(
-      this.names
+      names
         .filter((name) => this.node(name).process.alive)
         .map(async (name) => {
           try {
@@ -549,9 +688,7 @@ export class LocalCluster implements ClusterHandle {
           }
         }),
     );
-    await this.proxies?.close();
-    this.emit({ type: 'lab-stopped' });
-    return { nodes: reports.filter((report) => report !== undefined) };
+    return reports.filter((report) => report !== undefined);
   }
 
   /** SIGTERM (with SIGCONT for a paused process), then SIGKILL after the deadline; resolves when gone. */
@@ -600,6 +737,7 @@ export class LocalCluster implements ClusterHandle {
 
   private commandFor(name: string): NodeCommand {
     const node = this.node(name);
+    if (node.info.kind === 'broker') return brokerCommand(node.info.config);
     if (this.options.command !== undefined)
       return this.options.command(name, node.info.config, node.info.dataDir);
     return zookeeperCommand(this.spec.zookeeper.impl, node.info.config, node.info.dataDir);
@@ -622,14 +760,15 @@ export class LocalCluster implements ClusterHandle {
   // ---------------------------------------------------------------------------------------------
   // Asking the servers
 
-  private async queryAll(): Promise<Map<string, QueryResult>> {
-    const entries = await Promise.all(
-      this.names.map(async (name) => [name, await this.queryNode(name)] as const),
-    );
+  private async queryAll(names: readonly string[] = this.names): Promise<Map<string, QueryResult>> {
+    const entries = await Promise.all(names.map(async (name) => [name, await this.queryNode(name)] as const));
     return new Map(entries);
   }
 
-  /** `srvr` to one server (unless paused or down). Updates the known mode, newest query wins. */
+  /**
+   * `srvr` to one server, GET /broker to one broker (unless paused or down). Updates the known mode,
+   * newest query wins.
+   */
   private async queryNode(name: string): Promise<QueryResult> {
     const node = this.node(name);
     const seq = ++node.querySeq;
@@ -637,14 +776,7 @@ export class LocalCluster implements ClusterHandle {
     let result = this.modeWithoutAsking(node);
     if (result === undefined) {
       try {
-        const text = await fourLetterWord(
-          node.info.host,
-          node.info.clientPort,
-          'srvr',
-          this.options.srvrTimeoutMs ?? 1000,
-        );
-        const report = parseSrvr(text);
-        result = { mode: report.mode, report };
+        result = await this.ask(node);
       } catch (error) {
         result = { mode: 'unreachable', error: error instanceof Error ? error.message : String(error) };
       }
@@ -658,6 +790,21 @@ export class LocalCluster implements ClusterHandle {
       this.setMode(name, result.mode);
     }
     return result;
+  }
+
+  private async ask(node: LabNode): Promise<QueryResult> {
+    const timeoutMs = this.options.srvrTimeoutMs ?? 1000;
+    if (node.info.kind === 'broker') {
+      const broker = await fetchBrokerAdmin(node.info.adminUrl, timeoutMs);
+      return { mode: brokerModeOf(broker), broker };
+    }
+    const report = parseSrvr(await fourLetterWord(node.info.host, node.info.clientPort, 'srvr', timeoutMs));
+    return { mode: report.mode, report };
+  }
+
+  /** Does `mode` mean the node serves: a ZooKeeper server in a quorum, a registered broker? */
+  private serves(name: string, mode: ServerMode): boolean {
+    return this.node(name).info.kind === 'broker' ? isBrokerServingMode(mode) : isServingMode(mode);
   }
 
   private modeWithoutAsking(node: LabNode): QueryResult | undefined {
@@ -730,17 +877,26 @@ export class LocalCluster implements ClusterHandle {
       const parsed = parseTarget(target, this.names);
       if (parsed.kind === 'node') return parsed.name;
     }
-    const results = await this.queryAll();
+    // zk-leader and zk-follower are roles of ZooKeeper servers.
+    const results = await this.queryAll(this.zookeeperNames);
     const modes = new Map([...results].map(([name, result]) => [name, result.mode]));
-    return resolveTarget(target, this.names, modes);
+    return resolveTarget(target, this.zookeeperNames, modes);
   }
 
+  /** Resolves partition groups; brokers are refused: no fault proxy sits in front of them. */
   private async resolveGroups(groups: readonly (readonly string[])[]): Promise<string[][]> {
     const resolved: string[][] = [];
     for (const group of groups) {
       const names: string[] = [];
       for (const target of group) names.push(await this.resolve(target));
       resolved.push(names);
+    }
+    const brokers = resolved.flat().filter((name) => this.node(name).info.kind === 'broker');
+    if (brokers.length > 0) {
+      throw new LabError(
+        LAB_ERROR_CODES.KZ_ERR_BAD_REQUEST,
+        `${brokers.join(', ')}: partition and heal cut only the links between ZooKeeper servers (${this.zookeeperNames.join(', ') || 'none in this lab'}); brokers are not behind fault proxies: kill or pause a broker instead`,
+      );
     }
     return resolved;
   }
@@ -781,11 +937,13 @@ export class LocalCluster implements ClusterHandle {
     if (this.proxies === undefined) {
       throw new LabError(
         LAB_ERROR_CODES.KZ_ERR_BAD_REQUEST,
-        this.names.length === 1
-          ? 'a lab of one server has no links between servers to cut'
-          : this.options.faultProxies === false
-            ? 'this lab runs without fault proxies (--direct-peers): its links cannot be cut'
-            : 'the lab has not started yet',
+        this.zookeeperNames.length === 0
+          ? 'this lab runs no ZooKeeper servers of its own (--zookeeper-connect): there are no links to cut'
+          : this.zookeeperNames.length === 1
+            ? 'a lab of one server has no links between servers to cut'
+            : this.options.faultProxies === false
+              ? 'this lab runs without fault proxies (--direct-peers): its links cannot be cut'
+              : 'the lab has not started yet',
       );
     }
     return this.proxies;
@@ -837,6 +995,7 @@ export class LocalCluster implements ClusterHandle {
       impl: this.spec.zookeeper.impl,
       portBase: this.spec.portBase,
       connect: connectString(this.spec),
+      bootstrap: bootstrapServers(this.spec),
       controlUrl: this.controlUrlOf(),
       supervisorPid: this.options.supervisorPid ?? process.pid,
       tickTimeMs: this.spec.zookeeper.tickTimeMs,
@@ -870,6 +1029,10 @@ export class LocalCluster implements ClusterHandle {
 function srvrFields(report: SrvrReport): Partial<NodeStatus> {
   const { serving: _serving, mode: _mode, ...rest } = report;
   return rest;
+}
+
+function brokerFields(answer: BrokerAdminAnswer): Partial<NodeStatus> {
+  return { controllerId: answer.controllerId, brokerEpoch: answer.brokerEpoch, clusterId: answer.clusterId };
 }
 
 function round(ms: number): number {

@@ -17,6 +17,7 @@ import type { ZooKeeperImpl } from '../cluster/spec.ts';
 
 export const REPO_ROOT = path.resolve(fileURLToPath(new URL('.', import.meta.url)), '..', '..');
 const KZLAB_ZOOKEEPER_MAIN = path.join(REPO_ROOT, 'zookeeper-ensemble', 'main.ts');
+const KZLAB_BROKER_MAIN = path.join(REPO_ROOT, 'broker', 'main.ts');
 const REPO_NODE = path.join(REPO_ROOT, 'node_modules', '.bin', 'node');
 
 const APACHE_JAR_DIR = '/usr/share/java';
@@ -43,9 +44,7 @@ export function zookeeperCommand(impl: ZooKeeperImpl, configPath: string, nodeDi
         `${KZLAB_ZOOKEEPER_MAIN} does not exist: kzlab's ZooKeeper server is not built yet`,
       );
     }
-    // The project's Node 24 (the `node` npm package); this process's own node when that is missing.
-    const node = existsSync(REPO_NODE) ? realpathSync(REPO_NODE) : process.execPath;
-    return { command: node, args: [KZLAB_ZOOKEEPER_MAIN, configPath], cwd: REPO_ROOT };
+    return { command: projectNode(), args: [KZLAB_ZOOKEEPER_MAIN, configPath], cwd: REPO_ROOT };
   }
   if (!existsSync(APACHE_JAR)) {
     throw new LabError(
@@ -72,6 +71,22 @@ export function zookeeperCommand(impl: ZooKeeperImpl, configPath: string, nodeDi
     ],
     cwd: nodeDir,
   };
+}
+
+/** The command line that runs one Kafka broker from its server.properties (`kzlab kafka-server`'s entry). */
+export function brokerCommand(configPath: string): NodeCommand {
+  if (!existsSync(KZLAB_BROKER_MAIN)) {
+    throw new LabError(
+      LAB_ERROR_CODES.KZ_ERR_NODE_START,
+      `${KZLAB_BROKER_MAIN} does not exist: kzlab's Kafka broker is not built yet`,
+    );
+  }
+  return { command: projectNode(), args: [KZLAB_BROKER_MAIN, configPath], cwd: REPO_ROOT };
+}
+
+/** The project's Node 24 (the `node` npm package); this process's own node when that is missing. */
+function projectNode(): string {
+  return existsSync(REPO_NODE) ? realpathSync(REPO_NODE) : process.execPath;
 }
 
 export interface ExitInfo {

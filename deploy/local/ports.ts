@@ -44,12 +44,13 @@ export async function assertPlanPortsFree(plan: PortPlan, host = '127.0.0.1'): P
 }
 
 /**
- * A port base whose whole plan (`zookeepers` servers) is free right now, picked at random from
+ * A port base whose whole plan (`zookeepers` servers, `brokers` brokers) is free right now, picked at random from
  * [from, to) — useful for tests that start labs in parallel. Races with other processes are possible,
  * as with any "free port" helper: bind soon after.
  */
 export async function findFreePortBase(options: {
   zookeepers: number;
+  brokers?: number;
   from?: number;
   to?: number;
   attempts?: number;
@@ -58,7 +59,7 @@ export async function findFreePortBase(options: {
   const to = options.to ?? 24_000;
   for (let attempt = 0; attempt < (options.attempts ?? 50); attempt++) {
     const portBase = from + Math.floor(Math.random() * (to - from));
-    const plan = planPorts({ portBase, zookeepers: options.zookeepers });
+    const plan = planPorts({ portBase, zookeepers: options.zookeepers, brokers: options.brokers ?? 0 });
     if ((await portsInUse(boundPorts(plan))).length === 0) return portBase;
   }
   throw new Error(`no free port base for ${options.zookeepers} servers in [${from}, ${to})`);

@@ -3,9 +3,11 @@
 //      processes left behind by a supervisor that was itself SIGKILLed — only PIDs from lab.json whose
 //      command line names that node's zoo.cfg),
 //   2. checks that every port of the plan is free,
-//   3. starts the control API (fastify, 127.0.0.1) and a LocalCluster (fault proxies + servers),
+//   3. starts the control API (fastify, 127.0.0.1) and a LocalCluster (fault proxies + servers, then
+//      the brokers once the ensemble serves),
 //   4. keeps <data-dir>/lab.json up to date and appends every event to <data-dir>/events.jsonl,
-//   5. prints the connect string (or one JSON line with --json) once a leader serves,
+//   5. prints the connect string and the brokers' bootstrap string (or one JSON line with --json) once a
+//      leader serves and every broker is registered,
 //   6. on Ctrl-C, SIGTERM, SIGHUP or POST /stop stops every server (SIGTERM, then SIGKILL after a
 //      deadline) and the proxies; a second Ctrl-C SIGKILLs everything at once. Data stays.
 
@@ -17,8 +19,14 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { KzError } from '../../client/common/errors.ts';
 import { LAB_ERROR_CODES, LabError } from '../cluster/errors.ts';
 import { formatEvent, formatMs, formatReady } from '../cluster/format.ts';
-import type { ClusterEvent, ClusterInfo } from '../cluster/handle.ts';
-import { connectString, controlUrl, labEventsPath, type ClusterSpec } from '../cluster/spec.ts';
+import type { ClusterEvent, ClusterInfo, ClusterStatus } from '../cluster/handle.ts';
+import {
+  bootstrapServers,
+  connectString,
+  controlUrl,
+  labEventsPath,
+  type ClusterSpec,
+} from '../cluster/spec.ts';
 import { startControlServer, type ControlServer } from './control-server.ts';
 import {
   labStateFromInfo,
@@ -56,15 +64,19 @@ export interface SupervisorOptions {
 
 /** The JSON line `kzlab up --json` prints once ready. */
 export interface UpJsonLine {
+  /** The ZooKeeper connect string (the lab's ensemble, or the external one). */
   readonly zookeeper: string;
+  /** Kafka's bootstrap.servers: `127.0.0.1:9092,…`; '' without brokers. */
+  readonly bootstrap: string;
+  /** ZooKeeper servers (kind `zookeeper`), then brokers (kind `broker`: sid = broker.id, clientPort = Kafka port). */
   readonly nodes: readonly {
     readonly name: string;
     readonly kind: string;
     readonly sid: number;
     readonly pid: number | null;
     readonly clientPort: number;
-    readonly quorumPort: number;
-    readonly electionPort: number;
+    readonly quorumPort: number | null;
+    readonly electionPort: number | null;
     readonly adminPort: number;
     readonly adminUrl: string;
     readonly dataDir: string;
@@ -72,6 +84,8 @@ export interface UpJsonLine {
     readonly log: string;
   }[];
   readonly leader: string | null;
+  /** The broker holding the controller when the lab became ready, or null. */
+  readonly controller: string | null;
   readonly impl: string;
   readonly portBase: number;
   readonly dataDir: string;
@@ -187,9 +201,9 @@ export async function runLabSupervisor(options: SupervisorOptions, io: Superviso
     await saveState('running');
     const readyAfterMs = Math.round(performance.now() - began);
     if (options.json) {
-      io.stdout(JSON.stringify(upJsonLine(spec, info, status.leader, readyAfterMs)));
+      io.stdout(JSON.stringify(upJsonLine(spec, info, status, readyAfterMs)));
     } else {
-      io.stdout(formatReady(info, status.leader, show));
+      io.stdout(formatReady(info, status, show));
     }
     await stopRequested;
   } catch (error) {
@@ -221,11 +235,12 @@ class StopDuringStart extends Error {}
 function upJsonLine(
   spec: ClusterSpec,
   info: ClusterInfo,
-  leader: string | null,
+  status: ClusterStatus,
   readyAfterMs: number,
 ): UpJsonLine {
   return {
     zookeeper: connectString(spec),
+    bootstrap: bootstrapServers(spec),
     nodes: info.nodes.map((node) => ({
       name: node.name,
       kind: node.kind,
@@ -240,7 +255,8 @@ function upJsonLine(
       config: node.config,
       log: node.log,
     })),
-    leader,
+    leader: status.leader,
+    controller: status.controller,
     impl: info.impl,
     portBase: info.portBase,
     dataDir: info.dataDir,
@@ -302,10 +318,21 @@ async function checkPreviousLab(spec: ClusterSpec, io: SupervisorIo): Promise<vo
     }
   }
   if (previous.impl !== spec.zookeeper.impl || previous.zookeepers !== spec.zookeeper.count) {
+    // The brokers' meta.properties name the cluster of that ZooKeeper, so the shape includes which one.
+    const asItWas =
+      previous.zookeepers === 0
+        ? `--zookeeper-connect ${previous.connect}`
+        : `--zookeepers ${previous.zookeepers} --impl ${previous.impl}`;
     throw new LabError(
       LAB_ERROR_CODES.KZ_ERR_LAB_EXISTS,
-      `${spec.dataDir} holds a lab of ${previous.zookeepers} ${previous.impl} ZooKeeper server(s); this one would have ${spec.zookeeper.count} ${spec.zookeeper.impl} server(s). ` +
-        `Start it as it was (--zookeepers ${previous.zookeepers} --impl ${previous.impl}), use another --data-dir, or delete ${spec.dataDir} to start afresh.`,
+      `${spec.dataDir} holds a lab of ${describeZooKeeper(previous.zookeepers, previous.impl, previous.connect)}; this one would have ${describeZooKeeper(spec.zookeeper.count, spec.zookeeper.impl, connectString(spec))}. ` +
+        `Start it as it was (${asItWas}), use another --data-dir, or delete ${spec.dataDir} to start afresh.`,
     );
   }
+}
+
+function describeZooKeeper(count: number, impl: string, connect: string): string {
+  return count === 0
+    ? `brokers on an external ZooKeeper (${connect})`
+    : `${count} ${impl} ZooKeeper server(s)`;
 }

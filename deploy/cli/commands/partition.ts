@@ -19,7 +19,8 @@ groups is cut in both directions. One group alone is cut off from all the others
   kzlab partition zk-leader        isolate whoever leads right now
 
 Only the links between servers (quorum and election ports) go through the fault proxies; clients still
-reach every server. Cuts add up until \`kzlab heal\`. --mode stall (the default) holds the traffic like a
+reach every server. Brokers are not behind fault proxies: naming one is refused. Cuts add up until
+\`kzlab heal\`. --mode stall (the default) holds the traffic like a
 silent network (iptables DROP); reset refuses it (a crashed peer); delay:<ms> only slows it down.`,
   flags: {
     'data-dir': DATA_DIR_FLAG,

@@ -14,7 +14,7 @@ Sends SIGSTOP to the server's process. It stays in memory and its sockets stay o
 more: TCP connections to it still succeed (the kernel completes the handshake) and then nothing answers,
 so followers, the leader and clients only find out through their own timeouts (syncLimit, session
 timeouts). Continue it with \`kzlab resume <node>\`.
-<node> is a name (zk1 … zk9), zk-leader or zk-follower.`,
+<node> is a name (zk1 … zk9, broker1 … broker9), zk-leader or zk-follower.`,
   flags: { 'data-dir': DATA_DIR_FLAG, json: JSON_FLAG },
   positionals: { min: 1, max: 1 },
   async run({ flags, positionals }, io) {

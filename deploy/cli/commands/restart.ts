@@ -14,7 +14,8 @@ A running or paused server is stopped cleanly first (SIGTERM; SIGKILL if it is s
 a killed one is just started. The new process reads the same zoo.cfg and data directory (snapshots and
 transaction log), rejoins the ensemble and syncs from the leader. The command waits until the server
 answers, then up to 30 s until it serves, and prints how long each took.
-<node> is a name (zk1 … zk9), zk-leader or zk-follower.`,
+A broker counts as serving once it is registered again (its admin HTTP answers GET /broker).
+<node> is a name (zk1 … zk9, broker1 … broker9), zk-leader or zk-follower.`,
   flags: { 'data-dir': DATA_DIR_FLAG, json: JSON_FLAG },
   positionals: { min: 1, max: 1 },
   async run({ flags, positionals }, io) {

@@ -1,7 +1,8 @@
 // `kzlab up`: start the lab — N ZooKeeper servers as separate processes, each with its own zoo.cfg,
-// data directory and log file, fault proxies between them, and a control API the other `kzlab` commands
-// use — and keep supervising it in the foreground until Ctrl-C (or SIGTERM). deploy/local/supervisor.ts
-// does the work; this file is the command line.
+// data directory and log file, fault proxies between them, then M Kafka brokers (server.properties, log
+// dirs, log file each), and a control API the other `kzlab` commands use — and keep supervising it in the
+// foreground until Ctrl-C (or SIGTERM). deploy/local/supervisor.ts does the work; this file is the
+// command line.
 
 import path from 'node:path';
 
@@ -16,6 +17,9 @@ import {
   type ZooKeeperImpl,
 } from '../../cluster/spec.ts';
 
+/** `npm start` (= `kzlab up`) brings up three brokers next to the three ZooKeeper servers. */
+const UP_DEFAULT_BROKERS = 3;
+
 const UP_FLAGS = {
   zookeepers: {
     type: 'number',
@@ -25,6 +29,21 @@ const UP_FLAGS = {
     default: CLUSTER_DEFAULTS.zookeepers,
     valueName: 'N',
     description: 'ZooKeeper servers: 1 (standalone), 3 or 5 (ensembles of any size up to 9 work)',
+  },
+  brokers: {
+    type: 'number',
+    integer: true,
+    min: 0,
+    max: MAX_NODES_PER_KIND,
+    default: UP_DEFAULT_BROKERS,
+    valueName: 'N',
+    description: 'Kafka brokers, started once ZooKeeper serves (0: ZooKeeper only)',
+  },
+  'zookeeper-connect': {
+    type: 'string',
+    default: '',
+    valueName: 'HOST:PORT[,…][/chroot]',
+    description: 'run the brokers against this ZooKeeper (e.g. Apache ZooKeeper) and start none of ours',
   },
   impl: {
     type: 'string',
@@ -70,7 +89,7 @@ const UP_FLAGS = {
   },
   json: {
     type: 'boolean',
-    description: 'once ready, print one JSON line (connect string, nodes, PIDs, ports)',
+    description: 'once ready, print one JSON line (connect string, bootstrap, nodes, PIDs, ports)',
   },
 } as const;
 
@@ -88,6 +107,10 @@ export function upOptionsFromFlags(flags: FlagValues<typeof UP_FLAGS>, cwd: stri
   if (!ZOOKEEPER_IMPLS.includes(impl)) {
     throw new UsageError(`--impl must be ${ZOOKEEPER_IMPLS.join(' or ')}, got ${JSON.stringify(flags.impl)}`);
   }
+  const external = flags['zookeeper-connect'].trim();
+  if (external !== '' && flags.brokers === 0) {
+    throw new UsageError('--zookeeper-connect is for the brokers: it needs --brokers 1 or more');
+  }
   try {
     const spec = resolveClusterSpec({
       dataDir: path.resolve(cwd, flags['data-dir']),
@@ -95,6 +118,8 @@ export function upOptionsFromFlags(flags: FlagValues<typeof UP_FLAGS>, cwd: stri
       zookeepers: flags.zookeepers,
       impl,
       tickTimeMs: flags['tick-time'],
+      brokers: flags.brokers,
+      ...(external === '' ? {} : { zookeeperConnect: external }),
     });
     return {
       spec,
@@ -103,26 +128,40 @@ export function upOptionsFromFlags(flags: FlagValues<typeof UP_FLAGS>, cwd: stri
       faultProxies: !flags['direct-peers'],
     };
   } catch (error) {
-    if (error instanceof RangeError) throw new UsageError(error.message);
+    if (error instanceof RangeError) {
+      throw new UsageError(
+        external !== '' && /ZooKeeper connect string|chroot/.test(error.message)
+          ? `--zookeeper-connect: ${error.message}`
+          : error.message,
+      );
+    }
     throw error;
   }
 }
 
 export const upCommand = defineCommand({
   name: 'up',
-  summary: 'Start the lab: N ZooKeeper servers as real processes, supervised until Ctrl-C.',
+  summary: 'Start the lab: ZooKeeper servers and Kafka brokers as real processes, supervised until Ctrl-C.',
   description: `
 Writes <data-dir>/zkN/zoo.cfg and myid for every server, starts each as its own process (logs in
-<data-dir>/zkN/zkN.log), waits until a leader serves and prints the connect string. Leave it running:
-\`kzlab status\`, \`kill\`, \`pause\`, \`resume\`, \`restart\`, \`partition\` and \`heal\` act on it from another
-terminal, finding it through <data-dir>/lab.json. Ctrl-C (or SIGTERM) stops every server; the data
-stays, so running the same command again brings the same ensemble back.
+<data-dir>/zkN/zkN.log) and waits until a leader serves. Then writes <data-dir>/brokerN/server.properties
+for every broker (broker.id N, log.dirs <data-dir>/brokerN/kafka-logs), starts them (logs in
+<data-dir>/brokerN/brokerN.log), waits until every broker is registered in ZooKeeper, and prints the
+ZooKeeper connect string and the Kafka bootstrap string. Leave it running: \`kzlab status\`, \`kill\`,
+\`pause\`, \`resume\`, \`restart\`, \`partition\` and \`heal\` act on it from another terminal, finding it
+through <data-dir>/lab.json. Ctrl-C (or SIGTERM) stops the brokers, then the servers; the data stays, so
+running the same command again brings the same lab back.
+
+With --zookeeper-connect the lab starts no ZooKeeper server: the brokers use the one given, e.g. a
+real Apache ZooKeeper (\`--zookeeper-connect 127.0.0.1:2181/kafka\`; a chroot is created if missing).
 
 Ports (all move by --port-base − 2181):
   client 2181+i−1 · quorum 2888+i−1 · election 3888+i−1 · AdminServer 8081+i−1 (zk i)
-  control API 8090 · dashboard 8080 (later) · brokers 9092… (later)
+  Kafka 9092+i−1 · broker admin HTTP 8091+i−1 (broker i)
+  control API 8090 · dashboard 8080 (later)
 Between the servers sit fault proxies (OS-chosen ports), one per direction and peer port, so that
-\`kzlab partition\` can cut links. Labs whose port bases are 10000 apart never share a port.`,
+\`kzlab partition\` can cut links (brokers are not behind proxies). Labs whose port bases are 10000
+apart never share a port.`,
   flags: UP_FLAGS,
   async run({ flags }, io) {
     const options = upOptionsFromFlags(flags, io.cwd);

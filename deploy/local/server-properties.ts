@@ -1,0 +1,52 @@
+// The server.properties `kzlab up` writes for each broker of a lab, in Apache Kafka 2.4's format
+// (broker/main.ts reads it, as `kafka-server-start.sh` would). One file per broker:
+// `<dataDir>/broker2/server.properties`, with its log.dirs next to it (`<dataDir>/broker2/kafka-logs`).
+//
+// Replication settings follow the lab's size: with three brokers or more, topics are replicated three
+// times (Kafka's production advice); with fewer, as often as there are brokers, or topic creation (and
+// the __consumer_offsets topic) would fail with INVALID_REPLICATION_FACTOR.
+//
+// Pure.
+
+import { brokerAdminUrl, brokerLogDir, connectString, type ClusterSpec } from '../cluster/spec.ts';
+
+/** Kafka 2.4's default; short enough that a killed broker leaves /brokers/ids within seconds. */
+export const LAB_ZOOKEEPER_SESSION_TIMEOUT_MS = 6000;
+
+/** Topics' replication factor in a lab of `brokers` brokers: 3, or fewer when there are fewer brokers. */
+export function labReplicationFactor(brokers: number): number {
+  return Math.max(1, Math.min(3, brokers));
+}
+
+/** min.insync.replicas: 2 when topics have 3 replicas (acks=all survives one broker down), else 1. */
+export function labMinInsyncReplicas(brokers: number): number {
+  return labReplicationFactor(brokers) >= 3 ? 2 : 1;
+}
+
+export function renderServerProperties(spec: ClusterSpec, name: string): string {
+  const broker = spec.ports.brokers.find((candidate) => candidate.name === name);
+  if (broker === undefined) throw new RangeError(`no broker ${name} in this lab`);
+  const listener = `PLAINTEXT://${spec.host}:${broker.kafkaPort}`;
+  const replication = labReplicationFactor(spec.brokers.count);
+  const lines = [
+    `# ${name} of the kzlab lab in ${spec.dataDir}, written by \`kzlab up\` (rewritten at every start).`,
+    `broker.id=${broker.brokerId}`,
+    `listeners=${listener}`,
+    `advertised.listeners=${listener}`,
+    `log.dirs=${brokerLogDir(spec, name)}`,
+    `zookeeper.connect=${connectString(spec)}`,
+    `zookeeper.session.timeout.ms=${LAB_ZOOKEEPER_SESSION_TIMEOUT_MS}`,
+    'num.partitions=1',
+    `default.replication.factor=${replication}`,
+    `offsets.topic.replication.factor=${replication}`,
+    `transaction.state.log.replication.factor=${replication}`,
+    `transaction.state.log.min.isr=${labMinInsyncReplicas(spec.brokers.count)}`,
+    `min.insync.replicas=${labMinInsyncReplicas(spec.brokers.count)}`,
+    // A lab's consumers should not wait Kafka's 3 s for more members before the first rebalance.
+    'group.initial.rebalance.delay.ms=0',
+    `# kzlab's own: the admin HTTP server (${brokerAdminUrl(spec, name)}/broker, /controller, /partitions, /metrics)`,
+    `kzlab.admin.host=${spec.host}`,
+    `kzlab.admin.port=${broker.adminPort}`,
+  ];
+  return `${lines.join('\n')}\n`;
+}
