@@ -382,9 +382,13 @@ def party_and_semaphore():
     p2 = c2.Party(ROOT + "/party", "p2")
     p1.join()
     p2.join()
+    # c1 and c2 may be on different servers of an ensemble: ZooKeeper promises each client its own order,
+    # not other clients' latest writes, so c1 syncs before it reads what c2 wrote (as the docs say to).
+    c1.sync(ROOT + "/party")
     members = sorted(list(p1))
     expect(members == ["p1", "p2"] and len(p1) == 2, "party %r" % members)
     p2.leave()
+    c1.sync(ROOT + "/party")
     expect(sorted(list(p1)) == ["p1"], "after leave")
     s1 = c1.Semaphore(ROOT + "/sem", "s1", max_leases=1)
     s2 = c2.Semaphore(ROOT + "/sem", "s2", max_leases=1)
