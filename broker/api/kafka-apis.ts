@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import {
   ApiKey,
   ErrorCode,
+  apiName,
   apiVersionsTable,
   encodeResponseFrame,
   unsupportedApiVersionsResponse,
@@ -20,11 +21,21 @@ import type { ReplicaManager } from '../server/replica-manager.ts';
 export interface TopicAdmin {
   readonly isController: () => boolean;
   createTopics(
-    topics: { name: string; numPartitions: number; replicationFactor: number; assignments: { partitionIndex: number; brokerIds: number[] }[]; configs: { name: string; value: string | null }[] }[],
+    topics: {
+      name: string;
+      numPartitions: number;
+      replicationFactor: number;
+      assignments: { partitionIndex: number; brokerIds: number[] }[];
+      configs: { name: string; value: string | null }[];
+    }[],
     options: { timeoutMs: number; validateOnly: boolean },
   ): Promise<{ name: string; errorCode: number; errorMessage: string | null }[]>;
   /** `apiVersion` picks the error for delete.topic.enable=false (INVALID_REQUEST below v3, else TOPIC_DELETION_DISABLED). */
-  deleteTopics(topics: string[], timeoutMs: number, apiVersion?: number): Promise<{ name: string; errorCode: number }[]>;
+  deleteTopics(
+    topics: string[],
+    timeoutMs: number,
+    apiVersion?: number,
+  ): Promise<{ name: string; errorCode: number }[]>;
   /** Metadata's auto-creation (auto.create.topics.enable): fire and forget, the client retries. */
   autoCreateTopic(topic: string): void;
 }
@@ -54,9 +65,38 @@ export const VERSION_CAPS: Partial<Record<number, number>> = {
 
 const INTERNAL_TOPICS = new Set(['__consumer_offsets']);
 
+/**
+ * The APIs this broker answers, and so the only ones ApiVersions advertises: a client that sees an API
+ * advertised sends it and waits for the answer (kafkajs, librdkafka and @platformatic/kafka all do), so
+ * advertising one we do not serve would hang it. Group APIs join this list when the GroupCoordinator is wired.
+ */
+export const SERVED_API_KEYS: ReadonlySet<number> = new Set([
+  ApiKey.Produce,
+  ApiKey.Fetch,
+  ApiKey.ListOffsets,
+  ApiKey.Metadata,
+  ApiKey.LeaderAndIsr,
+  ApiKey.StopReplica,
+  ApiKey.UpdateMetadata,
+  ApiKey.ApiVersions,
+  ApiKey.CreateTopics,
+  ApiKey.DeleteTopics,
+]);
+
+/** A request for an API we do not advertise: the connection is closed, as Kafka closes it for unknown keys. */
+export class UnservedApiError extends Error {
+  readonly code = 'KZ_ERR_UNSERVED_API';
+  constructor(apiKey: number) {
+    super(
+      `${apiName(apiKey)} (key ${apiKey}) is not served by this broker and not advertised in ApiVersions`,
+    );
+    this.name = 'UnservedApiError';
+  }
+}
+
 export class KafkaApis implements RequestHandler {
   private readonly options: KafkaApisOptions;
-  private readonly advertised = apiVersionsTable(VERSION_CAPS);
+  private readonly advertised = apiVersionsTable(VERSION_CAPS, (api) => SERVED_API_KEYS.has(api.apiKey));
 
   constructor(options: KafkaApisOptions) {
     this.options = options;
@@ -64,14 +104,19 @@ export class KafkaApis implements RequestHandler {
 
   unsupported(request: UnsupportedRequest): HandlerResult {
     // librdkafka asks ApiVersions v3 first (older brokers answer error 35 with a v0 body, then it retries v0).
-    if (request.apiKey === ApiKey.ApiVersions) return unsupportedApiVersionsResponse(request.correlationId, this.advertised);
+    if (request.apiKey === ApiKey.ApiVersions)
+      return unsupportedApiVersionsResponse(request.correlationId, this.advertised);
     return null;
   }
 
-  handle(request: DecodedRequest, connection: ConnectionInfo): HandlerResult | Promise<HandlerResult> {
+  handle(request: DecodedRequest, _connection: ConnectionInfo): HandlerResult | Promise<HandlerResult> {
     switch (request.apiKey) {
       case ApiKey.ApiVersions:
-        return this.respond(request, { errorCode: ErrorCode.NONE, apiKeys: this.advertised, throttleTimeMs: 0 });
+        return this.respond(request, {
+          errorCode: ErrorCode.NONE,
+          apiKeys: this.advertised,
+          throttleTimeMs: 0,
+        });
       case ApiKey.Metadata:
         return this.handleTopicMetadata(request);
       case ApiKey.Produce:
@@ -91,12 +136,15 @@ export class KafkaApis implements RequestHandler {
       case ApiKey.StopReplica:
         return this.handleStopReplica(request);
       default:
-        this.options.log.debug({ apiKey: request.apiKey, connection: connection.id }, 'API not served by this broker yet');
-        return null;
+        // The socket server logs this and closes the connection; never "no answer", which would hang a client.
+        throw new UnservedApiError(request.apiKey);
     }
   }
 
-  private respond<K extends DecodedRequest['apiKey']>(request: Extract<DecodedRequest, { apiKey: K }>, body: unknown): Uint8Array {
+  private respond<K extends DecodedRequest['apiKey']>(
+    request: Extract<DecodedRequest, { apiKey: K }>,
+    body: unknown,
+  ): Uint8Array {
     return encodeResponseFrame(request.apiKey, request.apiVersion, request.correlationId, body as never);
   }
 
@@ -106,13 +154,21 @@ export class KafkaApis implements RequestHandler {
     const cache = this.options.metadataCache;
     const { body, apiVersion } = request;
     // v0: an empty list means all topics; v1+: null means all, empty means none.
-    const requested = body.topics === null || (apiVersion === 0 && body.topics.length === 0) ? null : body.topics.map((t) => t.name ?? '');
+    const requested =
+      body.topics === null || (apiVersion === 0 && body.topics.length === 0)
+        ? null
+        : body.topics.map((t) => t.name ?? '');
     const names = requested ?? cache.topicNames();
     const allowAutoCreate = apiVersion < 4 || body.allowAutoTopicCreation;
     const topics = names.map((name) => {
       const partitions = cache.partitionsOf(name);
       if (partitions.length === 0) {
-        if (requested !== null && this.options.autoCreateTopicsEnable && allowAutoCreate && !INTERNAL_TOPICS.has(name)) {
+        if (
+          requested !== null &&
+          this.options.autoCreateTopicsEnable &&
+          allowAutoCreate &&
+          !INTERNAL_TOPICS.has(name)
+        ) {
           this.options.topicAdmin.autoCreateTopic(name);
           return { errorCode: ErrorCode.LEADER_NOT_AVAILABLE, name, isInternal: false, partitions: [] };
         }
@@ -123,7 +179,8 @@ export class KafkaApis implements RequestHandler {
         name,
         isInternal: INTERNAL_TOPICS.has(name),
         partitions: partitions.map((p) => ({
-          errorCode: p.leader < 0 || !cache.broker(p.leader) ? ErrorCode.LEADER_NOT_AVAILABLE : ErrorCode.NONE,
+          errorCode:
+            p.leader < 0 || !cache.broker(p.leader) ? ErrorCode.LEADER_NOT_AVAILABLE : ErrorCode.NONE,
           partitionIndex: p.partition,
           leaderId: p.leader,
           leaderEpoch: p.leaderEpoch,
@@ -154,7 +211,12 @@ export class KafkaApis implements RequestHandler {
   private async handleFetch(request: Extract<DecodedRequest, { apiKey: 1 }>): Promise<HandlerResult> {
     const { body } = request;
     const wanted = body.topics.flatMap((t) =>
-      t.partitions.map((p) => ({ topic: t.topic, partition: p.partition, fetchOffset: p.fetchOffset, partitionMaxBytes: p.partitionMaxBytes })),
+      t.partitions.map((p) => ({
+        topic: t.topic,
+        partition: p.partition,
+        fetchOffset: p.fetchOffset,
+        partitionMaxBytes: p.partitionMaxBytes,
+      })),
     );
     const results = await this.options.replicaManager.fetch(wanted, {
       replicaId: body.replicaId,
@@ -192,10 +254,25 @@ export class KafkaApis implements RequestHandler {
       topics: body.topics.map((t) => ({
         name: t.name,
         partitions: t.partitions.map((p) => {
-          const found = this.options.replicaManager.listOffset(t.name, p.partitionIndex, p.timestamp, body.replicaId);
+          const found = this.options.replicaManager.listOffset(
+            t.name,
+            p.partitionIndex,
+            p.timestamp,
+            body.replicaId,
+          );
           return apiVersion === 0
-            ? { partitionIndex: p.partitionIndex, errorCode: found.errorCode, oldStyleOffsets: found.offset >= 0n ? [found.offset] : [] }
-            : { partitionIndex: p.partitionIndex, errorCode: found.errorCode, timestamp: found.timestamp, offset: found.offset, leaderEpoch: found.leaderEpoch };
+            ? {
+                partitionIndex: p.partitionIndex,
+                errorCode: found.errorCode,
+                oldStyleOffsets: found.offset >= 0n ? [found.offset] : [],
+              }
+            : {
+                partitionIndex: p.partitionIndex,
+                errorCode: found.errorCode,
+                timestamp: found.timestamp,
+                offset: found.offset,
+                leaderEpoch: found.leaderEpoch,
+              };
         }),
       })),
     });
@@ -208,7 +285,11 @@ export class KafkaApis implements RequestHandler {
     if (!this.options.topicAdmin.isController()) {
       return this.respond(request, {
         throttleTimeMs: 0,
-        topics: body.topics.map((t) => ({ name: t.name, errorCode: ErrorCode.NOT_CONTROLLER, errorMessage: 'This is not the correct controller for this cluster.' })),
+        topics: body.topics.map((t) => ({
+          name: t.name,
+          errorCode: ErrorCode.NOT_CONTROLLER,
+          errorMessage: 'This is not the correct controller for this cluster.',
+        })),
       });
     }
     const results = await this.options.topicAdmin.createTopics(
@@ -229,7 +310,10 @@ export class KafkaApis implements RequestHandler {
     // v0–5 name the topics; v6+ send {name, topicId} pairs.
     const names = request.apiVersion >= 6 ? body.topics.map((t) => t.name ?? '') : [...body.topicNames];
     if (!this.options.topicAdmin.isController()) {
-      return this.respond(request, { throttleTimeMs: 0, responses: names.map((name) => ({ name, errorCode: ErrorCode.NOT_CONTROLLER })) });
+      return this.respond(request, {
+        throttleTimeMs: 0,
+        responses: names.map((name) => ({ name, errorCode: ErrorCode.NOT_CONTROLLER })),
+      });
     }
     const results = await this.options.topicAdmin.deleteTopics(names, body.timeoutMs, request.apiVersion);
     return this.respond(request, { throttleTimeMs: 0, responses: results });
@@ -252,7 +336,11 @@ export class KafkaApis implements RequestHandler {
     this.options.onStateChanged?.();
     return this.respond(request, {
       errorCode: result.errorCode,
-      partitionErrors: result.partitions.map((p) => ({ topicName: p.topic, partitionIndex: p.partition, errorCode: p.errorCode })),
+      partitionErrors: result.partitions.map((p) => ({
+        topicName: p.topic,
+        partitionIndex: p.partition,
+        errorCode: p.errorCode,
+      })),
     });
   }
 
@@ -276,7 +364,11 @@ export class KafkaApis implements RequestHandler {
     this.options.onStateChanged?.();
     return this.respond(request, {
       errorCode: result.errorCode,
-      partitionErrors: result.partitions.map((p) => ({ topicName: p.topic, partitionIndex: p.partition, errorCode: p.errorCode })),
+      partitionErrors: result.partitions.map((p) => ({
+        topicName: p.topic,
+        partitionIndex: p.partition,
+        errorCode: p.errorCode,
+      })),
     });
   }
 }

@@ -19,6 +19,7 @@ import {
   type RequestInput,
 } from '../../../client/protocol/index.ts';
 import { buildRecordBatch } from '../../../client/protocol/records/record-batch-builder.ts';
+import { SERVED_API_KEYS } from '../../../broker/api/kafka-apis.ts';
 import { startZooKeeper, type ZooKeeperServer } from '../../support/zookeeper-servers.ts';
 import { kafkaRequest, metadata, startBroker, type BrokerProcess } from './broker-harness.ts';
 
@@ -181,6 +182,25 @@ describe(`fuzzing a live broker process (seed ${SEED})`, () => {
     const view = new DataView(outcome.frames[0]!.buffer, outcome.frames[0]!.byteOffset);
     expect(view.getInt32(0)).toBe(1); // correlation id
     expect(view.getInt16(4)).toBe(ErrorCode.UNSUPPORTED_VERSION);
+  });
+
+  it('advertises exactly the APIs it serves, and closes the connection on one it does not (never a silent hang)', async () => {
+    const versions = await kafkaRequest(HOST, broker.port, ApiKey.ApiVersions, 3, {
+      clientSoftwareName: 'fuzz',
+      clientSoftwareVersion: '1',
+    } as RequestInput<18>);
+    expect(versions.apiKeys.map((range) => range.apiKey).sort((a, b) => a - b)).toEqual(
+      [...SERVED_API_KEYS].sort((a, b) => a - b),
+    );
+    // FindCoordinator v0 (key 10) decodes fine but is not served yet.
+    const findCoordinator = rawRequest(
+      ApiKey.FindCoordinator,
+      0,
+      Buffer.from([0, 5, ...Buffer.from('group')]),
+    );
+    const outcome = await exchange(broker.port, findCoordinator, 5000);
+    expect(outcome.closedByServer).toBe(true);
+    expect(outcome.frames).toHaveLength(0);
   });
 
   it('rejects broken record batches with CORRUPT_MESSAGE and stores nothing of them', async () => {
