@@ -110,7 +110,10 @@ describe('ZkTopicAdmin.createTopics', () => {
       [topic('orders', 6, 2, { configs: [{ name: 'retention.ms', value: '1000' }] })],
       { timeoutMs: 0, validateOnly: false },
     );
-    expect(result).toEqual([{ name: 'orders', errorCode: ErrorCode.NONE, errorMessage: null }]);
+    // CreateTopics v5+ answers the created partition count and replication factor
+    expect(result).toEqual([
+      { name: 'orders', errorCode: ErrorCode.NONE, errorMessage: null, numPartitions: 6, replicationFactor: 2 },
+    ]);
     expect(zk.writes).toEqual(['/config/topics/orders', '/brokers/topics/orders']);
     expect(zk.configs.get('orders')).toEqual(new Map([['retention.ms', '1000']]));
     // Kafka's second example (§2.4): brokers [1,2,3], P=6, R=2, startIndex 1, shift 2.
@@ -229,6 +232,7 @@ describe('ZkTopicAdmin.createTopics', () => {
 
     const timedOut = await admin.createTopics([topic('never', 1, 1)], { timeoutMs: 50, validateOnly: false });
     expect(timedOut[0].errorCode).toBe(ErrorCode.REQUEST_TIMED_OUT);
+    expect([timedOut[0].numPartitions, timedOut[0].replicationFactor]).toEqual([-1, -1]);
   });
 });
 

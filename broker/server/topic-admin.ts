@@ -85,7 +85,14 @@ export interface ZkTopicAdminOptions {
 }
 
 type CreatableTopic = Parameters<TopicAdmin['createTopics']>[0][number];
-type CreateResult = { name: string; errorCode: number; errorMessage: string | null };
+/** numPartitions/replicationFactor: what was (or, validateOnly, would be) created — CreateTopics v5+ answers them; -1 on errors. */
+type CreateResult = {
+  name: string;
+  errorCode: number;
+  errorMessage: string | null;
+  numPartitions?: number;
+  replicationFactor?: number;
+};
 
 interface Waiter {
   readonly done: () => boolean;
@@ -190,7 +197,13 @@ export class ZkTopicAdmin implements TopicAdmin {
             'created topic in ZooKeeper',
           );
         }
-        results.push({ name: topic.name, errorCode: ErrorCode.NONE, errorMessage: null });
+        results.push({
+          name: topic.name,
+          errorCode: ErrorCode.NONE,
+          errorMessage: null,
+          numPartitions: assignment.size,
+          replicationFactor: assignment.get(0)?.length ?? -1,
+        });
       } catch (error) {
         results.push(this.failure(topic.name, error));
       }
@@ -204,6 +217,9 @@ export class ZkTopicAdmin implements TopicAdmin {
         if (this.hasLeaders(name, partitions)) continue;
         const result = results.find((r) => r.name === name)!;
         result.errorCode = ErrorCode.REQUEST_TIMED_OUT;
+        // like Kafka's KafkaApis: a failed creation answers no partitions/replication
+        result.numPartitions = -1;
+        result.replicationFactor = -1;
         result.errorMessage = `Topic ${name} was created but its partitions have no leaders yet (timeout ${options.timeoutMs} ms).`;
       }
     }
