@@ -1,7 +1,8 @@
 // KafkaApis: decode → act → encode, one handler per API, named as in Kafka's KafkaApis. The data path
 // (Produce, Fetch, ListOffsets) goes to the ReplicaManager; Metadata is answered from the MetadataCache;
 // the controller's requests (LeaderAndIsr, UpdateMetadata, StopReplica) change what this broker serves;
-// topic creation/deletion is the controller broker's job, reached through `TopicAdmin`.
+// topic creation/deletion and partition additions are the controller broker's job, reached through
+// `TopicAdmin`.
 import type { Logger } from 'pino';
 import {
   ApiKey,
@@ -36,6 +37,11 @@ export interface TopicAdmin {
     timeoutMs: number,
     apiVersion?: number,
   ): Promise<{ name: string; errorCode: number }[]>;
+  /** CreatePartitions: `assignments` (null = let the broker choose) lists the replicas of each added partition. */
+  createPartitions(
+    topics: { name: string; count: number; assignments: number[][] | null }[],
+    options: { timeoutMs: number; validateOnly: boolean },
+  ): Promise<{ name: string; errorCode: number; errorMessage: string | null }[]>;
   /** Metadata's auto-creation (auto.create.topics.enable): fire and forget, the client retries. */
   autoCreateTopic(topic: string): void;
 }
@@ -81,6 +87,7 @@ export const SERVED_API_KEYS: ReadonlySet<number> = new Set([
   ApiKey.ApiVersions,
   ApiKey.CreateTopics,
   ApiKey.DeleteTopics,
+  ApiKey.CreatePartitions,
 ]);
 
 /** A request for an API we do not advertise: the connection is closed, as Kafka closes it for unknown keys. */
@@ -129,6 +136,8 @@ export class KafkaApis implements RequestHandler {
         return this.handleCreateTopics(request);
       case ApiKey.DeleteTopics:
         return this.handleDeleteTopics(request);
+      case ApiKey.CreatePartitions:
+        return this.handleCreatePartitions(request);
       case ApiKey.LeaderAndIsr:
         return this.handleLeaderAndIsr(request);
       case ApiKey.UpdateMetadata:
@@ -317,6 +326,31 @@ export class KafkaApis implements RequestHandler {
     }
     const results = await this.options.topicAdmin.deleteTopics(names, body.timeoutMs, request.apiVersion);
     return this.respond(request, { throttleTimeMs: 0, responses: results });
+  }
+
+  private async handleCreatePartitions(
+    request: Extract<DecodedRequest, { apiKey: 37 }>,
+  ): Promise<HandlerResult> {
+    const { body } = request;
+    if (!this.options.topicAdmin.isController()) {
+      return this.respond(request, {
+        throttleTimeMs: 0,
+        results: body.topics.map((t) => ({
+          name: t.name,
+          errorCode: ErrorCode.NOT_CONTROLLER,
+          errorMessage: 'This is not the correct controller for this cluster.',
+        })),
+      });
+    }
+    const results = await this.options.topicAdmin.createPartitions(
+      body.topics.map((t) => ({
+        name: t.name,
+        count: t.count,
+        assignments: t.assignments === null ? null : t.assignments.map((a) => [...a.brokerIds]),
+      })),
+      { timeoutMs: body.timeoutMs, validateOnly: body.validateOnly },
+    );
+    return this.respond(request, { throttleTimeMs: 0, results });
   }
 
   // ---------- from the controller ----------

@@ -2,7 +2,7 @@ import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 
 import { ErrorCode, type RequestBody } from '../../client/protocol/index.ts';
-import { fixedRandom } from '../controller/assignment.ts';
+import { fixedRandom, toTopicAssignment } from '../controller/assignment.ts';
 import type { TopicAssignment } from '../controller/types.ts';
 import { DEFAULT_LOG_CONFIG } from '../log/log-config.ts';
 import { KeeperException } from '../zk/errors.ts';
@@ -35,6 +35,25 @@ class FakeZk {
   }
   async createDeleteTopicPath(topic: string): Promise<void> {
     this.deletions.push(topic);
+  }
+  readonly versions = new Map<string, number>();
+  async isTopicMarkedForDeletion(topic: string): Promise<boolean> {
+    return this.deletions.includes(topic);
+  }
+  async getTopicAssignment(
+    topic: string,
+  ): Promise<{ assignment: TopicAssignment; version: number } | undefined> {
+    const assignment = this.topics.get(topic);
+    return assignment === undefined ? undefined : { assignment, version: this.versions.get(topic) ?? 0 };
+  }
+  async setTopicAssignment(topic: string, assignment: TopicAssignment, expectedVersion = -1): Promise<void> {
+    const version = this.versions.get(topic) ?? 0;
+    if (!this.topics.has(topic)) throw new KeeperException('NONODE', `/brokers/topics/${topic}`);
+    if (expectedVersion !== -1 && expectedVersion !== version)
+      throw new KeeperException('BADVERSION', `/brokers/topics/${topic}`);
+    this.writes.push(`set /brokers/topics/${topic}@${expectedVersion}`);
+    this.topics.set(topic, assignment);
+    this.versions.set(topic, version + 1);
   }
 }
 
@@ -112,7 +131,13 @@ describe('ZkTopicAdmin.createTopics', () => {
     );
     // CreateTopics v5+ answers the created partition count and replication factor
     expect(result).toEqual([
-      { name: 'orders', errorCode: ErrorCode.NONE, errorMessage: null, numPartitions: 6, replicationFactor: 2 },
+      {
+        name: 'orders',
+        errorCode: ErrorCode.NONE,
+        errorMessage: null,
+        numPartitions: 6,
+        replicationFactor: 2,
+      },
     ]);
     expect(zk.writes).toEqual(['/config/topics/orders', '/brokers/topics/orders']);
     expect(zk.configs.get('orders')).toEqual(new Map([['retention.ms', '1000']]));
@@ -275,5 +300,168 @@ describe('ZkTopicAdmin.autoCreateTopic', () => {
     await new Promise((resolve) => setTimeout(resolve, 20));
     expect(zk.writes.filter((w) => w === '/brokers/topics/auto')).toHaveLength(1);
     expect(zk.topics.get('auto')!.size).toBe(2);
+  });
+});
+
+describe('ZkTopicAdmin.createPartitions', () => {
+  const replicasOf = (zk: FakeZk, name: string) =>
+    Object.fromEntries([...zk.topics.get(name)!].map(([p, a]) => [p, a.replicas]));
+  const seed = async (zk: FakeZk, name: string, replicas: number[][]) =>
+    zk.createTopicAssignment(name, toTopicAssignment(new Map(replicas.map((r, p) => [p, r]))));
+
+  it('adds partitions with assignNewPartitions, keeps the existing ones, writes with a version check', async () => {
+    const { zk, admin } = setup();
+    await seed(zk, 'orders', [
+      [2, 3],
+      [3, 1],
+    ]);
+    zk.versions.set('orders', 4);
+    const results = await admin.createPartitions([{ name: 'orders', count: 4, assignments: null }], {
+      timeoutMs: 0,
+      validateOnly: false,
+    });
+    expect(results).toEqual([{ name: 'orders', errorCode: ErrorCode.NONE, errorMessage: null }]);
+    expect(zk.writes).toContain('set /brokers/topics/orders@4');
+    // partition 0's preferred leader is 2 → start index 1 in [1,2,3], shift fixed to it (Kafka's addPartitions)
+    expect(replicasOf(zk, 'orders')).toEqual({ 0: [2, 3], 1: [3, 1], 2: [1, 3], 3: [2, 3] });
+  });
+
+  it('writes a manual assignment as given; validateOnly writes nothing', async () => {
+    const { zk, admin } = setup();
+    await seed(zk, 'manual', [[1, 2]]);
+    const request = [
+      {
+        name: 'manual',
+        count: 3,
+        assignments: [
+          [3, 1],
+          [2, 3],
+        ],
+      },
+    ];
+    expect(await admin.createPartitions(request, { timeoutMs: 0, validateOnly: true })).toEqual([
+      { name: 'manual', errorCode: ErrorCode.NONE, errorMessage: null },
+    ]);
+    expect(zk.topics.get('manual')!.size).toBe(1);
+    await admin.createPartitions(request, { timeoutMs: 0, validateOnly: false });
+    expect(replicasOf(zk, 'manual')).toEqual({ 0: [1, 2], 1: [3, 1], 2: [2, 3] });
+  });
+
+  it('answers every validation error with its Kafka code and message, writing nothing', async () => {
+    const { zk, admin } = setup();
+    await seed(zk, 'two', [[1], [2]]);
+    await seed(zk, 'rf2', [[1, 2]]);
+    await seed(zk, 'doomed', [[1]]);
+    await zk.createDeleteTopicPath('doomed');
+    const writesBefore = zk.writes.length;
+    const results = await admin.createPartitions(
+      [
+        { name: 'missing', count: 3, assignments: null },
+        { name: 'two', count: 1, assignments: null },
+        { name: 'two', count: 2, assignments: null },
+        { name: 'rf2', count: 1, assignments: null },
+        { name: 'rf2', count: 2, assignments: null },
+        { name: 'doomed', count: 2, assignments: null },
+      ],
+      { timeoutMs: 0, validateOnly: false },
+    );
+    expect(results.map((r) => [r.name, r.errorCode, r.errorMessage])).toEqual([
+      ['missing', ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, "The topic 'missing' does not exist."],
+      ['two', ErrorCode.INVALID_REQUEST, 'Duplicate topic in request.'],
+      ['rf2', ErrorCode.INVALID_REQUEST, 'Duplicate topic in request.'],
+      ['doomed', ErrorCode.INVALID_TOPIC_EXCEPTION, 'The topic is queued for deletion.'],
+    ]);
+    const single = async (name: string, count: number, assignments: number[][] | null = null) =>
+      (
+        await admin.createPartitions([{ name, count, assignments }], { timeoutMs: 0, validateOnly: false })
+      )[0];
+    expect(await single('two', 1)).toEqual({
+      name: 'two',
+      errorCode: ErrorCode.INVALID_PARTITIONS,
+      errorMessage: 'Topic currently has 2 partitions, which is higher than the requested 1.',
+    });
+    expect(await single('two', 2)).toEqual({
+      name: 'two',
+      errorCode: ErrorCode.INVALID_PARTITIONS,
+      errorMessage: 'Topic already has 2 partitions.',
+    });
+    const bad = [
+      await single('rf2', 3, [[1, 2]]), // one assignment for two new partitions
+      await single('rf2', 2, [[1, 7]]), // unknown broker
+      await single('rf2', 2, [[2, 2]]), // duplicate broker
+      await single('rf2', 2, [[3]]), // replication factor unlike the topic's
+      await single('rf2', 2, [[]]),
+    ];
+    expect(bad.map((r) => r.errorCode)).toEqual(Array(5).fill(ErrorCode.INVALID_REPLICA_ASSIGNMENT));
+    expect(bad.map((r) => r.errorMessage)).toEqual([
+      'Increasing the number of partitions by 2 but 1 assignments provided.',
+      'Unknown broker(s) in replica assignment: 7.',
+      'Duplicate brokers not allowed in replica assignment: 2, 2 for partition id 1.',
+      'Inconsistent replication factor between partitions, partition 0 has 2 while partition 1 has 1.',
+      'Cannot have replication factor of 0 for partition id 1.',
+    ]);
+    expect(zk.writes.length).toBe(writesBefore);
+  });
+
+  it('a concurrent change of the topic znode (BADVERSION) is not overwritten', async () => {
+    const { zk, admin } = setup();
+    await seed(zk, 'racy', [[1]]);
+    const original = zk.getTopicAssignment.bind(zk);
+    zk.getTopicAssignment = async (topic: string) => {
+      const read = await original(topic);
+      zk.versions.set(topic, (zk.versions.get(topic) ?? 0) + 1); // someone else wrote meanwhile
+      return read;
+    };
+    const [result] = await admin.createPartitions([{ name: 'racy', count: 2, assignments: null }], {
+      timeoutMs: 0,
+      validateOnly: false,
+    });
+    expect(result.errorCode).not.toBe(ErrorCode.NONE);
+    expect(zk.topics.get('racy')!.size).toBe(1);
+  });
+
+  it('BADVERSION because our own write landed before a connection-loss retry counts as success', async () => {
+    const { zk, admin } = setup();
+    await seed(zk, 'retried', [[1]]);
+    const original = zk.setTopicAssignment.bind(zk);
+    zk.setTopicAssignment = async (topic: string, assignment: TopicAssignment, expectedVersion = -1) => {
+      await original(topic, assignment, expectedVersion); // applied, then the answer was lost and retried
+      await original(topic, assignment, expectedVersion);
+    };
+    const [result] = await admin.createPartitions([{ name: 'retried', count: 2, assignments: null }], {
+      timeoutMs: 0,
+      validateOnly: false,
+    });
+    expect(result.errorCode).toBe(ErrorCode.NONE);
+    expect(zk.topics.get('retried')!.size).toBe(2);
+  });
+
+  it('waits for leaders of the new partitions, or answers REQUEST_TIMED_OUT', async () => {
+    const { zk, cache, admin } = setup();
+    await seed(zk, 'grow', [[1]]);
+    cache.update(brokersUpdate([1, 2, 3], [{ topic: 'grow', partition: 0, leader: 1 }]));
+    const pending = admin.createPartitions([{ name: 'grow', count: 2, assignments: null }], {
+      timeoutMs: 5_000,
+      validateOnly: false,
+    });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    cache.update(
+      brokersUpdate(
+        [1, 2, 3],
+        [
+          { topic: 'grow', partition: 0, leader: 1 },
+          { topic: 'grow', partition: 1, leader: 2 },
+        ],
+      ),
+    );
+    admin.onMetadataUpdated();
+    expect((await pending)[0].errorCode).toBe(ErrorCode.NONE);
+
+    const timedOut = await admin.createPartitions([{ name: 'grow', count: 3, assignments: null }], {
+      timeoutMs: 50,
+      validateOnly: false,
+    });
+    expect(timedOut[0].errorCode).toBe(ErrorCode.REQUEST_TIMED_OUT);
+    expect(zk.topics.get('grow')!.size).toBe(3);
   });
 });

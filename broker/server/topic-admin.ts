@@ -15,6 +15,13 @@
 //   DeleteTopics: unknown topic → UNKNOWN_TOPIC_OR_PARTITION; else create /admin/delete_topics/<t> and
 //     wait until the topic has left the metadata cache (REQUEST_TIMED_OUT otherwise).
 //     delete.topic.enable=false → TOPIC_DELETION_DISABLED (INVALID_REQUEST below DeleteTopics v3).
+//   CreatePartitions (controller only; Kafka 2.4's KafkaApis.handleCreatePartitionsRequest +
+//     AdminManager.createPartitions + AdminZkClient.addPartitions): a topic named twice → INVALID_REQUEST;
+//     queued for deletion → INVALID_TOPIC_EXCEPTION; missing → UNKNOWN_TOPIC_OR_PARTITION; a count not above
+//     the current one → INVALID_PARTITIONS; a bad manual assignment (wrong number of entries, unknown or
+//     duplicate broker, a replication factor unlike the topic's) → INVALID_REPLICA_ASSIGNMENT. Then the
+//     full assignment (existing partitions unchanged) is written to /brokers/topics/<t> conditional on the
+//     version read; the controller's watch assigns leaders; wait as CreateTopics does (REQUEST_TIMED_OUT).
 //   Auto-creation (Metadata for a missing topic, auto.create.topics.enable): any broker writes the topic with
 //     num.partitions and default.replication.factor, as ZooKeeper-era brokers did.
 
@@ -24,6 +31,7 @@ import { ConfigError } from '../../client/common/errors.ts';
 import { ErrorCode } from '../../client/protocol/index.ts';
 import type { TopicAdmin } from '../api/kafka-apis.ts';
 import {
+  assignNewPartitions,
   assignReplicasToBrokers,
   AssignmentError,
   collidingTopic,
@@ -358,6 +366,161 @@ export class ZkTopicAdmin implements TopicAdmin {
     const kafkaZk = this.options.kafkaZk;
     await kafkaZk.setOrCreateEntityConfigs('topics', name, configs);
     await kafkaZk.createTopicAssignment(name, toTopicAssignment(assignment));
+  }
+
+  // ───────────────────────── CreatePartitions ─────────────────────────
+
+  async createPartitions(
+    topics: { name: string; count: number; assignments: number[][] | null }[],
+    options: { timeoutMs: number; validateOnly: boolean },
+  ): Promise<{ name: string; errorCode: number; errorMessage: string | null }[]> {
+    const counts = new Map<string, number>();
+    for (const t of topics) counts.set(t.name, (counts.get(t.name) ?? 0) + 1);
+    const results: { name: string; errorCode: number; errorMessage: string | null }[] = [];
+    const grown: { name: string; partitions: number }[] = [];
+    const reported = new Set<string>();
+    for (const t of topics) {
+      if ((counts.get(t.name) ?? 0) > 1) {
+        // Kafka answers a duplicated topic once
+        if (!reported.has(t.name))
+          results.push({
+            name: t.name,
+            errorCode: ErrorCode.INVALID_REQUEST,
+            errorMessage: 'Duplicate topic in request.',
+          });
+        reported.add(t.name);
+        continue;
+      }
+      try {
+        const { assignment, version } = await this.validatePartitions(t);
+        if (!options.validateOnly) {
+          await this.writePartitions(t.name, assignment, version);
+          grown.push({ name: t.name, partitions: assignment.size });
+          this.options.log.info(
+            { topic: t.name, partitions: assignment.size },
+            'added partitions in ZooKeeper',
+          );
+        }
+        results.push({ name: t.name, errorCode: ErrorCode.NONE, errorMessage: null });
+      } catch (error) {
+        if (isKeeperException(error, 'BADVERSION') || isKeeperException(error, 'NONODE')) {
+          results.push({
+            name: t.name,
+            errorCode: ErrorCode.INVALID_REQUEST,
+            errorMessage: `The topic ${t.name} was changed or deleted concurrently; retry.`,
+          });
+          continue;
+        }
+        const failed = this.failure(t.name, error);
+        results.push({ name: failed.name, errorCode: failed.errorCode, errorMessage: failed.errorMessage });
+      }
+    }
+    if (grown.length > 0 && options.timeoutMs > 0) {
+      await this.waitUntil(
+        () => grown.every((t) => this.hasLeaders(t.name, t.partitions)),
+        options.timeoutMs,
+      );
+      for (const { name, partitions } of grown) {
+        if (this.hasLeaders(name, partitions)) continue;
+        const result = results.find((r) => r.name === name)!;
+        result.errorCode = ErrorCode.REQUEST_TIMED_OUT;
+        result.errorMessage = `Partitions were added to ${name} but have no leaders yet (timeout ${options.timeoutMs} ms).`;
+      }
+    }
+    return results;
+  }
+
+  /**
+   * The conditional rewrite of /brokers/topics/<t>. BADVERSION after a retried (connection loss) write may
+   * be our own write having landed: the znode already holding exactly `assignment` counts as success.
+   */
+  private async writePartitions(
+    name: string,
+    assignment: Map<number, number[]>,
+    version: number,
+  ): Promise<void> {
+    const kafkaZk = this.options.kafkaZk;
+    try {
+      await kafkaZk.setTopicAssignment(name, toTopicAssignment(assignment), version);
+    } catch (error) {
+      if (!isKeeperException(error, 'BADVERSION')) throw error;
+      const now = await kafkaZk.getTopicAssignment(name);
+      const same =
+        now !== undefined &&
+        now.assignment.size === assignment.size &&
+        [...assignment].every(([p, replicas]) => now.assignment.get(p)?.replicas.join() === replicas.join());
+      if (!same) throw error;
+    }
+  }
+
+  /** The full new assignment (existing partitions unchanged) and the /brokers/topics/<t> version it builds on. */
+  private async validatePartitions(t: {
+    name: string;
+    count: number;
+    assignments: number[][] | null;
+  }): Promise<{ assignment: Map<number, number[]>; version: number }> {
+    const kafkaZk = this.options.kafkaZk;
+    if (await kafkaZk.isTopicMarkedForDeletion(t.name))
+      throw new TopicValidationError(ErrorCode.INVALID_TOPIC_EXCEPTION, 'The topic is queued for deletion.');
+    const read = await kafkaZk.getTopicAssignment(t.name);
+    if (read === undefined || read.assignment.size === 0) {
+      throw new TopicValidationError(
+        ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+        `The topic '${t.name}' does not exist.`,
+      );
+    }
+    const existing = read.assignment;
+    const current = existing.size;
+    if (t.count < current) {
+      throw new TopicValidationError(
+        ErrorCode.INVALID_PARTITIONS,
+        `Topic currently has ${current} partitions, which is higher than the requested ${t.count}.`,
+      );
+    }
+    if (t.count === current)
+      throw new TopicValidationError(
+        ErrorCode.INVALID_PARTITIONS,
+        `Topic already has ${current} partitions.`,
+      );
+    const increment = t.count - current;
+    const brokers = this.liveBrokers();
+    let added: Map<number, number[]>;
+    if (t.assignments !== null) {
+      const bad = (message: string) =>
+        new TopicValidationError(ErrorCode.INVALID_REPLICA_ASSIGNMENT, message);
+      const live = new Set(brokers.map((b) => b.id));
+      const unknown = [...new Set(t.assignments.flat())].filter((id) => !live.has(id));
+      if (unknown.length > 0) throw bad(`Unknown broker(s) in replica assignment: ${unknown.join(', ')}.`);
+      if (t.assignments.length !== increment) {
+        throw bad(
+          `Increasing the number of partitions by ${increment} but ${t.assignments.length} assignments provided.`,
+        );
+      }
+      const replicationFactor = existing.get(0)?.replicas.length ?? 0;
+      added = new Map();
+      t.assignments.forEach((replicas, i) => {
+        const partition = current + i;
+        if (replicas.length === 0)
+          throw bad(`Cannot have replication factor of 0 for partition id ${partition}.`);
+        if (new Set(replicas).size !== replicas.length) {
+          throw bad(
+            `Duplicate brokers not allowed in replica assignment: ${replicas.join(', ')} for partition id ${partition}.`,
+          );
+        }
+        if (replicas.length !== replicationFactor) {
+          throw bad(
+            `Inconsistent replication factor between partitions, partition 0 has ${replicationFactor} while partition ${partition} has ${replicas.length}.`,
+          );
+        }
+        added.set(partition, [...replicas]);
+      });
+    } else {
+      added = assignNewPartitions(brokers, existing, t.count, this.random);
+    }
+    const assignment = new Map<number, number[]>();
+    for (const [partition, a] of existing) assignment.set(partition, [...a.replicas]);
+    for (const [partition, replicas] of added) assignment.set(partition, replicas);
+    return { assignment: new Map([...assignment].sort(([a], [b]) => a - b)), version: read.version };
   }
 
   // ───────────────────────── DeleteTopics ─────────────────────────

@@ -1,7 +1,8 @@
 // One kzlab Kafka broker process (broker/main.ts) on our standalone ZooKeeper, driven by real clients:
 // kcat (librdkafka 2.0.2, Debian) and kafkajs 2.2.4. Topic admin, produce/consume (keyed, unkeyed, gzip),
-// offsets, MESSAGE_TOO_LARGE, deletion, the admin HTTP server, kill -9 under acks=1 writes (every
-// acknowledged offset readable after the restart), a clean SIGTERM shutdown, and a bad config (exit 2).
+// offsets, MESSAGE_TOO_LARGE, partition additions (CreatePartitions), deletion, the admin HTTP server,
+// kill -9 under acks=1 writes (every acknowledged offset readable after the restart), a clean SIGTERM
+// shutdown, and a bad config (exit 2).
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -10,8 +11,10 @@ import { CompressionTypes, Kafka, logLevel, type Admin, type Producer } from 'ka
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { KafkaZkClient } from '../../broker/zk/kafka-zk-client.ts';
+import { ApiKey, ErrorCode, type RequestInput } from '../../client/protocol/index.ts';
 import {
   consumeAll,
+  kafkaRequest,
   kcat,
   kcatAvailable,
   makeTempDir,
@@ -212,6 +215,71 @@ describe.skipIf(skip)('one broker process with kcat and kafkajs', () => {
     expect(records.map((r) => r.offset)).toEqual(Array.from({ length: 51 }, (_, i) => i));
   });
 
+  it('kafkajs admin.createPartitions: 2 → 4 with leaders, records on partition 3, INVALID_PARTITIONS for 3', async () => {
+    await admin.createTopics({ topics: [{ topic: 'growing', numPartitions: 2 }], waitForLeaders: true });
+    await admin.createPartitions({ topicPartitions: [{ topic: 'growing', count: 4 }], timeout: 10_000 });
+    // the broker answered after its metadata cache showed leaders for the new partitions
+    const [described] = (await metadata(broker.port, ['growing'])).topics;
+    expect(described.errorCode).toBe(0);
+    expect(described.partitions.map((p) => [p.partitionIndex, p.leaderId]).sort(([a], [b]) => a - b)).toEqual(
+      [
+        [0, 1],
+        [1, 1],
+        [2, 1],
+        [3, 1],
+      ],
+    );
+    const { topics } = await admin.fetchTopicMetadata({ topics: ['growing'] });
+    expect(topics[0].partitions).toHaveLength(4);
+
+    const produced = await kcat(['-b', broker.bootstrap, '-P', '-t', 'growing', '-p', '3', '-k', 'k'], {
+      input: 'on-three-a\non-three-b\n',
+    });
+    expect(produced.code, produced.stderr).toBe(0);
+    const records = await consumeAll(broker.bootstrap, 'growing', ['-p', '3']);
+    expect(records.map((r) => [r.partition, r.offset, r.value])).toEqual([
+      [3, 0, 'on-three-a'],
+      [3, 1, 'on-three-b'],
+    ]);
+
+    const fewer = await admin
+      .createPartitions({ topicPartitions: [{ topic: 'growing', count: 3 }] })
+      .catch((e: unknown) => e);
+    expect((fewer as { type?: string }).type).toBe('INVALID_PARTITIONS');
+    // our codec at the highest advertised version (v3, flexible): Kafka's message, a topic named twice
+    const versions = await kafkaRequest('127.0.0.1', broker.port, ApiKey.ApiVersions, 3, {
+      clientSoftwareName: 'kzlab-test',
+      clientSoftwareVersion: '1',
+    } as RequestInput<18>);
+    expect(versions.apiKeys.find((r) => r.apiKey === ApiKey.CreatePartitions)).toEqual({
+      apiKey: ApiKey.CreatePartitions,
+      minVersion: 0,
+      maxVersion: 3,
+    });
+    const v3 = await kafkaRequest('127.0.0.1', broker.port, ApiKey.CreatePartitions, 3, {
+      topics: [
+        { name: 'growing', count: 3, assignments: null },
+        { name: 'twice', count: 5, assignments: null },
+        { name: 'twice', count: 5, assignments: null },
+        { name: 'nowhere', count: 5, assignments: null },
+      ],
+      timeoutMs: 5_000,
+      validateOnly: false,
+    } as RequestInput<37>);
+    expect(v3.results.map((r) => [r.name, r.errorCode, r.errorMessage])).toEqual([
+      [
+        'growing',
+        ErrorCode.INVALID_PARTITIONS,
+        'Topic currently has 4 partitions, which is higher than the requested 3.',
+      ],
+      ['twice', ErrorCode.INVALID_REQUEST, 'Duplicate topic in request.'],
+      ['nowhere', ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, "The topic 'nowhere' does not exist."],
+    ]);
+    // validateOnly changes nothing
+    await admin.createPartitions({ validateOnly: true, topicPartitions: [{ topic: 'growing', count: 6 }] });
+    expect((await metadata(broker.port, ['growing'])).topics[0].partitions).toHaveLength(4);
+  });
+
   it('deleteTopics removes the topic from metadata and its log from disk', async () => {
     await admin.createTopics({ topics: [{ topic: 'doomed', numPartitions: 2 }], waitForLeaders: true });
     await producer.send({ topic: 'doomed', messages: [{ value: 'bye' }] });
@@ -339,7 +407,9 @@ describe.skipIf(skip)('one broker process with kcat and kafkajs', () => {
 
     await broker.start(); // waits for the old session's /brokers/ids/1 to expire first
     await waitReady(broker, { readyDeadlineMs: 40_000 });
-    expect(broker.logTail(400)).toContain('recovered log');
+    // It knows it crashed. ('recovered log' follows only when a segment lay past its recovery point, which a
+    // checkpoint written just before the kill can leave untrue: not asserted, the offsets below are.)
+    expect(broker.logTail(400)).toContain('no clean-shutdown marker');
     await waitFor(
       async () =>
         (await metadata(broker.port, ['crash'])).topics[0]?.partitions.every((p) => p.leaderId === 1),
