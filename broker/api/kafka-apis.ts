@@ -71,6 +71,15 @@ export const VERSION_CAPS: Partial<Record<number, number>> = {
 
 const INTERNAL_TOPICS = new Set(['__consumer_offsets']);
 
+/** Kafka's per-topic answer when an admin request reaches a broker that is not the controller. */
+function notControllerResults(topics: readonly { name: string }[]) {
+  return topics.map((topic) => ({
+    name: topic.name,
+    errorCode: ErrorCode.NOT_CONTROLLER,
+    errorMessage: 'This is not the correct controller for this cluster.',
+  }));
+}
+
 /**
  * The APIs this broker answers, and so the only ones ApiVersions advertises: a client that sees an API
  * advertised sends it and waits for the answer (kafkajs, librdkafka and @platformatic/kafka all do), so
@@ -292,14 +301,7 @@ export class KafkaApis implements RequestHandler {
   private async handleCreateTopics(request: Extract<DecodedRequest, { apiKey: 19 }>): Promise<HandlerResult> {
     const { body } = request;
     if (!this.options.topicAdmin.isController()) {
-      return this.respond(request, {
-        throttleTimeMs: 0,
-        topics: body.topics.map((t) => ({
-          name: t.name,
-          errorCode: ErrorCode.NOT_CONTROLLER,
-          errorMessage: 'This is not the correct controller for this cluster.',
-        })),
-      });
+      return this.respond(request, { throttleTimeMs: 0, topics: notControllerResults(body.topics) });
     }
     const results = await this.options.topicAdmin.createTopics(
       body.topics.map((t) => ({
@@ -333,14 +335,7 @@ export class KafkaApis implements RequestHandler {
   ): Promise<HandlerResult> {
     const { body } = request;
     if (!this.options.topicAdmin.isController()) {
-      return this.respond(request, {
-        throttleTimeMs: 0,
-        results: body.topics.map((t) => ({
-          name: t.name,
-          errorCode: ErrorCode.NOT_CONTROLLER,
-          errorMessage: 'This is not the correct controller for this cluster.',
-        })),
-      });
+      return this.respond(request, { throttleTimeMs: 0, results: notControllerResults(body.topics) });
     }
     const results = await this.options.topicAdmin.createPartitions(
       body.topics.map((t) => ({

@@ -7,8 +7,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { fromUtf8 } from '../../broker/zk/kafka-json.ts';
 import { KafkaZkClient } from '../../broker/zk/kafka-zk-client.ts';
+import { ApiKey, ErrorCode, type RequestInput } from '../../client/protocol/index.ts';
 import {
   consumeAll,
+  kafkaRequest,
   kcat,
   kcatAvailable,
   metadata,
@@ -94,6 +96,33 @@ describe.each(IMPLS)('three brokers on %s ZooKeeper', (impl) => {
     expect(await json('/cluster/id')).toMatch(/^\{"version":"1","id":"[A-Za-z0-9_-]{22}"\}$/);
     for (const b of brokers) expect((await metadata(b.port, [])).controllerId).toBe(controllerId);
   });
+
+  it.skipIf(skip)(
+    'a broker that is not the controller answers CreateTopics and CreatePartitions with NOT_CONTROLLER',
+    async () => {
+      const controllerId = await kz.getControllerId();
+      const other = brokers.find((b) => b.id !== controllerId)!;
+      const created = await kafkaRequest('127.0.0.1', other.port, ApiKey.CreateTopics, 2, {
+        topics: [
+          { name: 'misdirected', numPartitions: 1, replicationFactor: 1, assignments: [], configs: [] },
+        ],
+        timeoutMs: 5000,
+        validateOnly: false,
+      } as RequestInput<19>);
+      expect(created.topics.map((t) => [t.name, t.errorCode])).toEqual([
+        ['misdirected', ErrorCode.NOT_CONTROLLER],
+      ]);
+      const grown = await kafkaRequest('127.0.0.1', other.port, ApiKey.CreatePartitions, 1, {
+        topics: [{ name: 'misdirected', count: 2, assignments: null }],
+        timeoutMs: 5000,
+        validateOnly: false,
+      } as RequestInput<37>);
+      expect(grown.results.map((t) => [t.name, t.errorCode])).toEqual([
+        ['misdirected', ErrorCode.NOT_CONTROLLER],
+      ]);
+      expect(await kz.getAllTopicsInCluster()).not.toContain('misdirected');
+    },
+  );
 
   it.skipIf(skip)(
     'a 3-partition RF 1 topic is placed as the assignment algorithm says and served by those brokers',
