@@ -9,6 +9,6 @@ export * from './log-config.ts';
 export * from './log-manager.ts';
 export * from './log-segment.ts';
 export * from './meta-properties.ts';
-export * from './native-codecs.ts';
+export { nativeCrc32c, nodeRecordCompression } from '../../client/node/native-codecs.ts';
 export * from './offset-index.ts';
 export * from './time-index.ts';

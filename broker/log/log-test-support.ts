@@ -8,7 +8,7 @@ import type { CompressionType } from '../../client/protocol/records/codecs.ts';
 import { decodeRecordBatches } from '../../client/protocol/records/records.ts';
 import type { Time } from './file-util.ts';
 import { DEFAULT_LOG_CONFIG, type LogConfig } from './log-config.ts';
-import { nativeCrc32c, nodeRecordCompression } from './native-codecs.ts';
+import { nativeCrc32c, nodeRecordCompression } from '../../client/node/native-codecs.ts';
 
 export function tempDir(prefix = 'kzlab-log-'): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));

@@ -22,7 +22,7 @@ import {
   removeDir,
   tempDir,
 } from './log-test-support.ts';
-import { nativeCrc32c } from './native-codecs.ts';
+import { nativeCrc32c } from '../../client/node/native-codecs.ts';
 
 const T0 = 1_600_000_000_000n;
 

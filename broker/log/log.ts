@@ -50,7 +50,7 @@ import {
 import { type EpochEndOffset, LeaderEpochFileCache } from './leader-epoch-cache.ts';
 import { deletesOldSegments, type LogConfig } from './log-config.ts';
 import { LogSegment, type LogSegmentOptions } from './log-segment.ts';
-import { nativeCrc32c, nodeRecordCompression } from './native-codecs.ts';
+import { nativeCrc32c, nodeRecordCompression } from '../../client/node/native-codecs.ts';
 
 /** ListOffsets sentinels. */
 export const LATEST_TIMESTAMP = -1n;

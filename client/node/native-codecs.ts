@@ -1,5 +1,5 @@
-// The client's adapter for the two byte-crunching functions client/protocol/records needs but may not
-// import itself (it is a pure zone; see records/codecs.ts): CRC-32C from @node-rs/crc32 (native, SSE4.2 —
+// The Node adapter, shared by the client and the broker, for the two byte-crunching functions
+// client/protocol/records needs but may not import itself (it is a pure zone; see records/codecs.ts): CRC-32C from @node-rs/crc32 (native, SSE4.2 —
 // limits-measured.md §1.4 measured it 4-13x faster than JavaScript) and compression from node:zlib.
 // gzip is what the producer offers; zstd comes for free with Node 24's zlib; snappy and lz4 are not in
 // Node, so batches using them fail to decode with UnsupportedCompressionError (the consumer says so).
@@ -20,7 +20,7 @@ export const nodeRecordCompression: RecordCompression = {
       case 'zstd':
         return zlib.zstdCompressSync(bytes);
       default:
-        throw new UnsupportedCompressionError(`${type} compression is not available in this client`);
+        throw new UnsupportedCompressionError(`${type} compression is not available in Node`);
     }
   },
   decompress(type, bytes) {
@@ -30,7 +30,7 @@ export const nodeRecordCompression: RecordCompression = {
       case 'zstd':
         return zlib.zstdDecompressSync(bytes);
       default:
-        throw new UnsupportedCompressionError(`${type} decompression is not available in this client`);
+        throw new UnsupportedCompressionError(`${type} decompression is not available in Node`);
     }
   },
 };

@@ -6,7 +6,7 @@
 // `crc32c()` is 4-13x faster than any JavaScript version — so we do not ship a hand-written CRC here at
 // all. Shells pass the native function in:
 //
-//     import { crc32c } from '@node-rs/crc32';            // (a shell file, e.g. broker/log/native-codecs.ts)
+//     import { crc32c } from '@node-rs/crc32';            // (a shell file, e.g. client/node/native-codecs.ts)
 //     const codecs: RecordCodecs = { crc32c, compression: nodeCompression };
 //
 // `@node-rs/crc32`'s `crc32c(bytes)` already has exactly the `Crc32c` shape (it accepts any Uint8Array,
