@@ -12,10 +12,9 @@
 // broker is never what limits kafkajs.
 
 import { spawn } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { cpus, loadavg } from 'node:os';
-import { dirname, resolve as resolvePath } from 'node:path';
+import { resolve as resolvePath } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 
@@ -23,6 +22,7 @@ import { Admin, Consumer, Producer } from '../../client/index.ts';
 import { formatFlagHelp, parseFlags, UsageError, type FlagSpecs } from '../cli/flags.ts';
 import { LatencyHistogram, type LatencySummaryMs } from './histogram.ts';
 import { processTreeCpuSeconds } from './proc-cpu.ts';
+import { writeTextFile } from './quorum-bench.ts';
 import { fmtMs, fmtRate } from './zk-bench.ts';
 
 export const PRODUCE_CLIENTS = ['kafkajs', 'kzlab'] as const;
@@ -474,8 +474,10 @@ async function measureEndToEnd(
   // The first poll resolves "end" to offsets before anything is produced, so nothing is missed.
   await consumer.poll(500);
   let stopConsuming = false;
+  let producingDone = false;
+  // Ends by itself when everything produced has arrived (or when stopped: failure, drain deadline).
   const consuming = (async () => {
-    while (!stopConsuming) {
+    while (!stopConsuming && !(producingDone && consumed >= produced)) {
       for (const record of await consumer.poll(100)) {
         if (record.value === null || record.value.byteLength < 8) continue;
         const sentAt = new DataView(record.value.buffer, record.value.byteOffset, 8).getFloat64(0);
@@ -507,10 +509,10 @@ async function measureEndToEnd(
       await new Promise((resolve) => setTimeout(resolve, Math.max(0, nextTickAt - performance.now())));
     }
     await Promise.all(sends);
-    const drainDeadline = performance.now() + E2E_DRAIN_TIMEOUT_MS;
-    while (consumed < produced && performance.now() < drainDeadline) {
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
+    producingDone = true;
+    const drainDeadline = setTimeout(() => (stopConsuming = true), E2E_DRAIN_TIMEOUT_MS);
+    await consuming;
+    clearTimeout(drainDeadline);
   } finally {
     stopConsuming = true;
     await consuming;
@@ -694,9 +696,7 @@ export function produceJsonPath(
 }
 
 export function writeProduceJson(result: ProduceBenchResult, path: string): string {
-  mkdirSync(dirname(path), { recursive: true });
-  writeFileSync(path, `${JSON.stringify(result, null, 2)}\n`);
-  return path;
+  return writeTextFile(path, `${JSON.stringify(result, null, 2)}\n`);
 }
 
 /** The command: parse, run, print the table, write the JSON. Throws UsageError on bad flags. */

@@ -20,6 +20,7 @@ import {
 } from '../../../client/protocol/index.ts';
 import { buildRecordBatch } from '../../../client/protocol/records/record-batch-builder.ts';
 import { SERVED_API_KEYS } from '../../../broker/api/kafka-apis.ts';
+import { Prng } from '../../../deploy/sim/prng.ts';
 import { startZooKeeper, type ZooKeeperServer } from '../../support/zookeeper-servers.ts';
 import { kafkaRequest, metadata, startBroker, type BrokerProcess } from './broker-harness.ts';
 
@@ -28,25 +29,18 @@ const SEED = Number(process.env.KZLAB_FUZZ_SEED ?? Date.now() % 2 ** 31);
 const FUZZ_BUDGET_MS = 10_000;
 const TOPIC = 'fuzz-canary';
 
-/** mulberry32, so that a failing run can be replayed from its seed. */
+/** The simulator's seeded PRNG (mulberry32), so that a failing run can be replayed from its seed. */
 function rng(seed: number): {
   int(max: number): number;
   bytes(n: number): Buffer;
   pick<T>(items: readonly T[]): T;
 } {
-  let a = seed >>> 0;
-  const next = (): number => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const int = (max: number): number => Math.floor(next() * max);
+  const prng = new Prng(seed);
+  const int = (max: number): number => prng.int(0, max - 1);
   return {
     int,
     bytes: (n) => Buffer.from(Array.from({ length: n }, () => int(256))),
-    pick: (items) => items[int(items.length)]!,
+    pick: (items) => prng.pick(items),
   };
 }
 

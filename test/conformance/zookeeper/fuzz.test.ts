@@ -9,6 +9,7 @@ import { join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+import { Prng } from '../../../deploy/sim/prng.ts';
 import { getFreePort } from '../../support/ports.ts';
 import { makeTempDir, spawnLogged, waitFor, type ManagedProcess } from '../../support/process.ts';
 import { statOf, ZkClient } from '../../support/nzk.ts';
@@ -21,22 +22,12 @@ const SEED = Number(process.env.KZLAB_FUZZ_SEED ?? Date.now() % 2 ** 31);
 /** The whole fuzz phase stops starting new connections after this long. */
 const FUZZ_BUDGET_MS = 12_000;
 
-/** mulberry32: a small seeded PRNG so a failing run can be replayed with its seed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
+/** Fuzz choices over the simulator's seeded PRNG (mulberry32), so a failing run replays from its seed. */
 class Rng {
   private readonly next: () => number;
   constructor(seed: number) {
-    this.next = prng(seed);
+    const prng = new Prng(seed);
+    this.next = () => prng.next();
   }
   int(maxExclusive: number): number {
     return Math.floor(this.next() * maxExclusive);
