@@ -292,7 +292,7 @@ describe('ControllerChannelManager', () => {
     });
     cleanup.push(() => channel.shutdown());
     channel.send([updateMetadata(1, 1n)]);
-    await new Promise((resolve) => setTimeout(resolve, 150));
+    await until(() => channel.status()[0].failures > 1, 'a second failed attempt');
     expect(channel.status()[0].failures).toBeGreaterThan(1);
     const broker = new FakeBroker();
     cleanup.push(() => broker.close());
