@@ -28,7 +28,8 @@ import os from 'node:os';
 import type { Logger } from 'pino';
 
 import { KzError } from '../client/common/errors.ts';
-import { ApiKey, apiName, type DecodedRequest } from '../client/protocol/index.ts';
+import { Connection } from '../client/network/connection.ts';
+import { ApiKey, apiName, errorName, type DecodedRequest } from '../client/protocol/index.ts';
 import type { BrokerConfig } from './config/broker-config.ts';
 import type { EndPoint } from './config/endpoints.ts';
 import type { ControllerJournalEvent } from './controller/journal.ts';
@@ -50,6 +51,8 @@ import { LogManager } from './log/log-manager.ts';
 import { logConfigWithTopicOverrides, type LogConfig } from './log/log-config.ts';
 import { SocketServer, type RequestHandler } from './network/socket-server.ts';
 import { MetadataCache } from './server/metadata-cache.ts';
+import { IsrChangePropagation, ISR_CHANGE_PROPAGATION_CHECK_MS } from './server/isr-change-propagation.ts';
+import { ReplicaFetcherManager } from './server/replica-fetcher-manager.ts';
 import { ReplicaManager } from './server/replica-manager.ts';
 import { ZkTopicAdmin } from './server/topic-admin.ts';
 import { ControllerElector, type ControllerElectionEvent } from './zk/controller-election.ts';
@@ -128,6 +131,8 @@ export class KafkaServer implements BrokerAdminView {
   private logManager: LogManager | undefined;
   private metadataCache: MetadataCache | undefined;
   private replicaManager: ReplicaManager | undefined;
+  private fetcherManager: ReplicaFetcherManager | undefined;
+  private isrPropagation: IsrChangePropagation | undefined;
   private topicAdmin: ZkTopicAdmin | undefined;
   private apis: KafkaApis | undefined;
   private readonly socketServers: { endPoint: EndPoint; server: SocketServer; port: number }[] = [];
@@ -266,12 +271,36 @@ export class KafkaServer implements BrokerAdminView {
     // 4. Request handling and the listeners.
     const metadataCache = new MetadataCache(this._brokerId);
     this.metadataCache = metadataCache;
-    this.replicaManager = new ReplicaManager({
+    const isrPropagation = new IsrChangePropagation(
+      kafkaZk,
+      this.componentLog('replica-manager'),
+      Date.now(),
+    );
+    this.isrPropagation = isrPropagation;
+    const replicaManager = new ReplicaManager({
       brokerId: this._brokerId,
       logManager,
       log: this.componentLog('replica-manager'),
       minInsyncReplicas: (topic) => this.minInsyncReplicas(topic),
+      replicaLagTimeMaxMs: config.replicaLagTimeMaxMs,
+      isrUpdater: (update) => isrPropagation.updateIsr(update, Date.now()),
     });
+    this.replicaManager = replicaManager;
+    this.fetcherManager = new ReplicaFetcherManager({
+      brokerId: this._brokerId,
+      config: {
+        maxWaitMs: config.replicaFetchWaitMaxMs,
+        minBytes: config.replicaFetchMinBytes,
+        maxBytes: config.replicaFetchResponseMaxBytes,
+        partitionMaxBytes: config.replicaFetchMaxBytes,
+        backoffMs: config.replicaFetchBackoffMs,
+        socketTimeoutMs: config.replicaSocketTimeoutMs,
+      },
+      partition: (topic, partition) => replicaManager.partition(topic, partition),
+      endpointOf: (id) => replicaManager.leaderEndpoint(id) ?? metadataCache.broker(id),
+      log: this.componentLog('replica-fetcher'),
+    });
+    replicaManager.setFollowerFetching(this.fetcherManager);
     this.topicAdmin = new ZkTopicAdmin({
       kafkaZk,
       metadataCache,
@@ -293,6 +322,10 @@ export class KafkaServer implements BrokerAdminView {
       log: this.componentLog('kafka-apis'),
       onStateChanged: () => topicAdmin.onMetadataUpdated(),
       brokerEpoch: () => this.brokerEpoch,
+      controlledShutdown: async (brokerId, brokerEpoch) => {
+        const reply = await this.driver!.controlledShutdown(brokerId, brokerEpoch);
+        return { error: reply.error, partitionsRemaining: reply.partitionsRemaining };
+      },
     });
     const handler = this.requestHandler(this.apis);
     for (const endPoint of config.listeners) {
@@ -656,6 +689,19 @@ export class KafkaServer implements BrokerAdminView {
       const deleted = logManager.cleanupLogs();
       if (deleted > 0) logLog.info({ segmentsDeleted: deleted }, 'retention deleted old log segments');
     });
+    const replicaManager = this.replicaManager!;
+    // Kafka's isr-expiration task: followers that lag longer than replica.lag.time.max.ms leave the ISR.
+    every('isr-expiration', Math.max(1, Math.floor(config.replicaLagTimeMaxMs / 2)), () =>
+      replicaManager.maybeShrinkIsr(),
+    );
+    const isrPropagation = this.isrPropagation!;
+    every('isr-change-propagation', ISR_CHANGE_PROPAGATION_CHECK_MS, () => {
+      isrPropagation
+        .maybePropagate(Date.now())
+        .catch((error: unknown) =>
+          this.log.warn({ err: error }, 'ISR change notification not written; retrying'),
+        );
+    });
     every('highwatermark-checkpoint', config.replicaHighWatermarkCheckpointIntervalMs, () =>
       logManager.checkpointHighWatermarks(),
     );
@@ -701,6 +747,17 @@ export class KafkaServer implements BrokerAdminView {
         clearTimeout(timer);
       }
     };
+    // Kafka's order: leaderships move away while this broker still serves (clients switch at once).
+    if (this.brokerEpoch >= 0n) {
+      const config = this.config;
+      await step(
+        'controlled shutdown',
+        () => this.controlledShutdown(),
+        config.controlledShutdownMaxRetries *
+          (config.controlledShutdownRetryBackoffMs + config.controllerSocketTimeoutMs) +
+          1_000,
+      );
+    }
     for (const timer of this.timers) clearInterval(timer);
     await step('admin http', () => this.adminHttp?.close());
     await step('listeners', () => Promise.all(this.socketServers.map((s) => s.server.stop())));
@@ -715,11 +772,84 @@ export class KafkaServer implements BrokerAdminView {
     });
     stopChannel(); // in case an election finishing meanwhile opened a new one
     this.topicAdmin?.close();
+    await step('replica fetchers', () => this.fetcherManager?.shutdown());
     this.replicaManager?.shutdown();
     await step('zookeeper', () => this.kafkaZk?.close());
     await step('log manager', () => this.logManager?.shutdown());
     this.state = 'stopped';
     this.log.info(`[KafkaServer id=${this._brokerId}] shut down completed`);
+  }
+
+  /**
+   * Kafka's KafkaServer.controlledShutdown (controlled.shutdown.enable): ask the controller to move this
+   * broker's leaderships to other ISR members and take it out of the ISRs before it stops, retrying while
+   * partitions remain (controlled.shutdown.max.retries, .retry.backoff.ms). Failing that, the shutdown
+   * goes on: the controller then reacts to the vanished registration instead.
+   */
+  private async controlledShutdown(): Promise<void> {
+    const config = this.config;
+    if (!config.controlledShutdownEnable) return;
+    for (let attempt = 1; attempt <= config.controlledShutdownMaxRetries; attempt++) {
+      try {
+        const answer = await this.sendControlledShutdown();
+        if (answer.error === 'NONE' && answer.partitionsRemaining.length === 0) {
+          this.log.info('Controlled shutdown succeeded');
+          return;
+        }
+        this.log.warn(
+          {
+            attempt,
+            error: answer.error,
+            remainingPartitions: answer.partitionsRemaining.map((p) => `${p.topic}-${p.partition}`),
+          },
+          'Remaining partitions to move, or the controller refused; retrying controlled shutdown',
+        );
+      } catch (error) {
+        this.log.warn(
+          { attempt, err: error instanceof Error ? error.message : String(error) },
+          'controlled shutdown request failed',
+        );
+      }
+      if (attempt < config.controlledShutdownMaxRetries) await sleep(config.controlledShutdownRetryBackoffMs);
+    }
+    this.log.warn('Proceeding to do an unclean shutdown as all the controlled shutdown attempts failed');
+  }
+
+  private async sendControlledShutdown(): Promise<{
+    error: string;
+    partitionsRemaining: readonly { topic: string; partition: number }[];
+  }> {
+    const controllerId = this.elector?.activeControllerId;
+    if (controllerId === undefined) throw new Error('no controller is known');
+    if (controllerId === this._brokerId && this.isController) {
+      return this.driver!.controlledShutdown(this._brokerId, this.brokerEpoch);
+    }
+    const endpoint = this.metadataCache?.broker(controllerId);
+    if (endpoint === undefined) throw new Error(`no end point known for controller ${controllerId}`);
+    const connection = new Connection({
+      host: endpoint.host,
+      port: endpoint.port,
+      nodeId: controllerId,
+      clientId: `broker-${this._brokerId}-controlled-shutdown`,
+      requestTimeoutMs: this.config.controllerSocketTimeoutMs,
+      negotiateVersions: false,
+    });
+    try {
+      const response = await connection.request(
+        ApiKey.ControlledShutdown,
+        { brokerId: this._brokerId, brokerEpoch: this.brokerEpoch },
+        { version: 3 },
+      );
+      return {
+        error: errorName(response.errorCode),
+        partitionsRemaining: response.remainingPartitions.map((p) => ({
+          topic: p.topicName,
+          partition: p.partitionIndex,
+        })),
+      };
+    } finally {
+      connection.close();
+    }
   }
 
   // ───────────────────────── admin view ─────────────────────────

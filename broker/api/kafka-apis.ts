@@ -61,6 +61,14 @@ export interface KafkaApisOptions {
    * incarnation (brokerEpoch in the request < this, and not -1) are refused with STALE_BROKER_EPOCH (KIP-380).
    */
   brokerEpoch?: () => bigint;
+  /**
+   * ControlledShutdown on the controller broker: move the leaderships of `brokerId` away; resolves with
+   * the error name and the partitions it still leads. Undefined on brokers that cannot be controller.
+   */
+  controlledShutdown?: (
+    brokerId: number,
+    brokerEpoch: bigint,
+  ) => Promise<{ error: string; partitionsRemaining: readonly { topic: string; partition: number }[] }>;
 }
 
 /** Until topic ids exist: the highest Metadata and Fetch versions that do not need them. */
@@ -97,6 +105,8 @@ export const SERVED_API_KEYS: ReadonlySet<number> = new Set([
   ApiKey.CreateTopics,
   ApiKey.DeleteTopics,
   ApiKey.CreatePartitions,
+  ApiKey.OffsetForLeaderEpoch,
+  ApiKey.ControlledShutdown,
 ]);
 
 /** A request for an API we do not advertise: the connection is closed, as Kafka closes it for unknown keys. */
@@ -153,6 +163,10 @@ export class KafkaApis implements RequestHandler {
         return this.handleUpdateMetadata(request);
       case ApiKey.StopReplica:
         return this.handleStopReplica(request);
+      case ApiKey.OffsetForLeaderEpoch:
+        return this.handleOffsetForLeaderEpoch(request);
+      case ApiKey.ControlledShutdown:
+        return this.handleControlledShutdown(request);
       default:
         // The socket server logs this and closes the connection; never "no answer", which would hang a client.
         throw new UnservedApiError(request.apiKey);
@@ -234,6 +248,7 @@ export class KafkaApis implements RequestHandler {
         partition: p.partition,
         fetchOffset: p.fetchOffset,
         partitionMaxBytes: p.partitionMaxBytes,
+        currentLeaderEpoch: request.apiVersion >= 9 ? p.currentLeaderEpoch : -1,
       })),
     );
     const results = await this.options.replicaManager.fetch(wanted, {
@@ -292,6 +307,52 @@ export class KafkaApis implements RequestHandler {
                 leaderEpoch: found.leaderEpoch,
               };
         }),
+      })),
+    });
+  }
+
+  // ---------- replication ----------
+
+  /** OffsetsForLeaderEpoch (KIP-101): where each asked leader epoch ends in the leader's log. */
+  private handleOffsetForLeaderEpoch(request: Extract<DecodedRequest, { apiKey: 23 }>): Uint8Array {
+    const { body, apiVersion } = request;
+    return this.respond(request, {
+      throttleTimeMs: 0,
+      topics: body.topics.map((t) => ({
+        topic: t.topic,
+        partitions: t.partitions.map((p) => {
+          const answer = this.options.replicaManager.endOffsetForLeaderEpoch(
+            t.topic,
+            p.partition,
+            p.leaderEpoch,
+            apiVersion >= 2 ? p.currentLeaderEpoch : -1,
+          );
+          return {
+            errorCode: answer.errorCode,
+            partition: p.partition,
+            leaderEpoch: answer.leaderEpoch,
+            endOffset: answer.endOffset,
+          };
+        }),
+      })),
+    });
+  }
+
+  /** ControlledShutdown (broker → controller): the controller moves the broker's leaderships away first. */
+  private async handleControlledShutdown(
+    request: Extract<DecodedRequest, { apiKey: 7 }>,
+  ): Promise<HandlerResult> {
+    const shutdown = this.options.controlledShutdown;
+    if (shutdown === undefined || !this.options.topicAdmin.isController()) {
+      return this.respond(request, { errorCode: ErrorCode.NOT_CONTROLLER, remainingPartitions: [] });
+    }
+    const answer = await shutdown(request.body.brokerId, request.body.brokerEpoch);
+    const errorCode = (ErrorCode as Record<string, number>)[answer.error] ?? ErrorCode.UNKNOWN_SERVER_ERROR;
+    return this.respond(request, {
+      errorCode,
+      remainingPartitions: answer.partitionsRemaining.map((p) => ({
+        topicName: p.topic,
+        partitionIndex: p.partition,
       })),
     });
   }

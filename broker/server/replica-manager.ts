@@ -1,19 +1,57 @@
-// ReplicaManager: this broker's partitions and their logs. LeaderAndIsr from the controller makes it leader
-// or follower of a partition; Produce appends on the leader; Fetch reads (consumers only up to the high
-// watermark); acks=all answers once every ISR member has the records (high watermark past them), and
-// fetches long-poll until minBytes arrive or maxWaitMs passes. Replication (followers fetching) plugs in
-// through recordFollowerFetch/highWatermark; with an ISR of one the leader alone is the quorum.
+// ReplicaManager: this broker's partitions and their logs (Kafka 2.4's kafka.server.ReplicaManager and
+// kafka.cluster.Partition). LeaderAndIsr from the controller makes it leader or follower of a partition.
+// As leader: Produce appends; Fetch from consumers reads up to the high watermark, Fetch from followers
+// (replicaId ≥ 0) reads up to the log end and tells the leader how far each follower has got; the high
+// watermark is the smallest log end offset in the ISR; the leader shrinks the ISR when a follower lags
+// more than replica.lag.time.max.ms and expands it when one catches up, writing the new ISR to the
+// partition's state znode itself (IsrUpdater). acks=all answers once the high watermark passes the
+// records. As follower: the ReplicaFetcherManager pulls from the leader. Delayed produce and fetch wait
+// here without blocking anything else. The rules themselves are pure functions in broker/replica/.
 import type { Logger } from 'pino';
 import { ErrorCode, type RequestBody } from '../../client/protocol/index.ts';
 import { validateProduceRequestRecords } from '../../client/protocol/records/produce-validation.ts';
 import type { Log } from '../log/log.ts';
 import type { LogManager } from '../log/log-manager.ts';
+import {
+  highWatermarkCandidate,
+  initialFollowerState,
+  mayJoinIsr,
+  outOfSyncReplicas,
+  updateFollowerFetchState,
+  type FollowerFetchState,
+} from '../replica/replica-state.ts';
+
+/** The leader's conditional write of a new ISR to the partition state znode (epoch unchanged). */
+export interface IsrUpdate {
+  topic: string;
+  partition: number;
+  leader: number;
+  leaderEpoch: number;
+  isr: number[];
+  controllerEpoch: number;
+  /** The state znode version this broker last saw; the write fails (undefined) if it changed. */
+  zkVersion: number;
+}
+
+/** Writes an ISR change; resolves with the znode's new version, or undefined when the version check failed. */
+export type IsrUpdater = (update: IsrUpdate) => Promise<number | undefined>;
+
+/** Where follower partitions are replicated from (the ReplicaFetcherManager). */
+export interface FollowerFetching {
+  addPartitions(
+    partitions: readonly { topic: string; partition: number; leader: number; leaderEpoch: number }[],
+  ): void;
+  removePartitions(partitions: readonly { topic: string; partition: number }[]): void;
+}
 
 export interface ReplicaManagerOptions {
   brokerId: number;
   logManager: LogManager;
   log: Logger;
   minInsyncReplicas: (topic: string) => number;
+  /** replica.lag.time.max.ms (10 000). */
+  replicaLagTimeMaxMs?: number;
+  isrUpdater?: IsrUpdater;
   now?: () => number;
 }
 
@@ -27,8 +65,23 @@ export interface PartitionState {
   zkVersion: number;
   controllerEpoch: number;
   log: Log;
-  /** Log end offsets the followers reported in their fetches (the leader's view). */
-  followerLogEndOffsets: Map<number, bigint>;
+  /** As leader: what each follower's fetches told us (its log end offset, when it was last caught up). */
+  followers: Map<number, FollowerFetchState>;
+  /** As leader: the high watermark each follower was last sent (a stale one is answered at once). */
+  lastSentHighWatermark: Map<number, bigint>;
+  /** As leader: the log end offset when this leader epoch began (a joining follower must have reached it). */
+  leaderEpochStartOffset: bigint;
+  /** An ISR write to ZooKeeper is under way (one at a time per partition). */
+  isrUpdateInFlight: boolean;
+}
+
+export interface FetchPartitionRequest {
+  topic: string;
+  partition: number;
+  fetchOffset: bigint;
+  partitionMaxBytes: number;
+  /** Fetch v9+ (KIP-320): the leader epoch the fetcher believes in; -1 = do not check. */
+  currentLeaderEpoch?: number;
 }
 
 interface Waiter {
@@ -64,6 +117,9 @@ export class ReplicaManager {
   private readonly partitions = new Map<string, PartitionState>();
   private waiters: Waiter[] = [];
   private readonly now: () => number;
+  private fetching: FollowerFetching | undefined;
+  /** Inter-broker end points of partition leaders, from LeaderAndIsr's live leaders (where fetchers connect). */
+  private readonly leaderEndpoints = new Map<number, { host: string; port: number }>();
   controllerEpoch = 0;
 
   constructor(options: ReplicaManagerOptions) {
@@ -86,12 +142,19 @@ export class ReplicaManager {
   // ---------- controller requests ----------
 
   /** LeaderAndIsr: become leader or follower of each partition (stale controllers and epochs fenced). */
-  becomeLeaderOrFollower(body: RequestBody<4>): { errorCode: number; partitions: { topic: string; partition: number; errorCode: number }[] } {
+  becomeLeaderOrFollower(body: RequestBody<4>): {
+    errorCode: number;
+    partitions: { topic: string; partition: number; errorCode: number }[];
+  } {
     if (body.controllerEpoch < this.controllerEpoch) {
       return { errorCode: ErrorCode.STALE_CONTROLLER_EPOCH, partitions: [] };
     }
     this.controllerEpoch = body.controllerEpoch;
     const results: { topic: string; partition: number; errorCode: number }[] = [];
+    const toFetch: { topic: string; partition: number; leader: number; leaderEpoch: number }[] = [];
+    const toStopFetching: { topic: string; partition: number }[] = [];
+    for (const leader of body.liveLeaders)
+      this.leaderEndpoints.set(leader.brokerId, { host: leader.hostName, port: leader.port });
     for (const topicState of body.topicStates) {
       for (const state of topicState.partitionStates) {
         const topic = topicState.topicName;
@@ -101,10 +164,15 @@ export class ReplicaManager {
           continue;
         }
         if (!state.replicas.includes(this.brokerId)) {
-          results.push({ topic, partition: state.partitionIndex, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION });
+          results.push({
+            topic,
+            partition: state.partitionIndex,
+            errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+          });
           continue;
         }
-        const log = existing?.log ?? this.options.logManager.getOrCreateLog({ topic, partition: state.partitionIndex });
+        const log =
+          existing?.log ?? this.options.logManager.getOrCreateLog({ topic, partition: state.partitionIndex });
         const partition: PartitionState = {
           topic,
           partition: state.partitionIndex,
@@ -115,35 +183,102 @@ export class ReplicaManager {
           zkVersion: state.zkVersion,
           controllerEpoch: state.controllerEpoch,
           log,
-          followerLogEndOffsets: existing?.followerLogEndOffsets ?? new Map(),
+          followers: new Map(),
+          lastSentHighWatermark: new Map(),
+          leaderEpochStartOffset: log.logEndOffset,
+          isrUpdateInFlight: false,
         };
         this.partitions.set(key(topic, state.partitionIndex), partition);
-        if (partition.leader === this.brokerId) this.becomeLeader(partition, existing);
+        if (partition.leader === this.brokerId) {
+          this.becomeLeader(partition, existing);
+          toStopFetching.push({ topic, partition: state.partitionIndex });
+        } else {
+          const sameLeadership =
+            existing?.leader === partition.leader && existing.leaderEpoch === partition.leaderEpoch;
+          if (!sameLeadership) {
+            toStopFetching.push({ topic, partition: state.partitionIndex });
+            if (partition.leader >= 0) {
+              toFetch.push({
+                topic,
+                partition: state.partitionIndex,
+                leader: partition.leader,
+                leaderEpoch: partition.leaderEpoch,
+              });
+            }
+          }
+          this.options.log.info(
+            {
+              topic,
+              partition: state.partitionIndex,
+              leader: partition.leader,
+              leaderEpoch: partition.leaderEpoch,
+            },
+            'became follower',
+          );
+        }
         results.push({ topic, partition: state.partitionIndex, errorCode: ErrorCode.NONE });
       }
     }
+    if (toStopFetching.length > 0) this.fetching?.removePartitions(toStopFetching);
+    if (toFetch.length > 0) this.fetching?.addPartitions(toFetch);
     this.wake();
     return { errorCode: ErrorCode.NONE, partitions: results };
   }
 
   private becomeLeader(partition: PartitionState, previous: PartitionState | undefined): void {
-    const wasLeader = previous?.leader === this.brokerId && previous.leaderEpoch === partition.leaderEpoch;
-    if (!wasLeader) {
+    const sameLeadership =
+      previous?.leader === this.brokerId && previous.leaderEpoch === partition.leaderEpoch;
+    const now = this.now();
+    if (sameLeadership) {
+      // The controller re-sent the same leadership: keep what the followers told us.
+      partition.followers = previous.followers;
+      partition.lastSentHighWatermark = previous.lastSentHighWatermark;
+      partition.leaderEpochStartOffset = previous.leaderEpochStartOffset;
+    } else {
+      // KIP-279: a new leader records where its epoch starts before appending anything.
       partition.log.leaderEpochCache.assign(partition.leaderEpoch, partition.log.logEndOffset);
       this.options.log.info(
-        { topic: partition.topic, partition: partition.partition, leaderEpoch: partition.leaderEpoch, isr: partition.isr },
+        {
+          topic: partition.topic,
+          partition: partition.partition,
+          leaderEpoch: partition.leaderEpoch,
+          isr: partition.isr,
+          logEndOffset: String(partition.log.logEndOffset),
+          highWatermark: String(partition.log.highWatermark),
+        },
         'became leader',
       );
+    }
+    for (const replica of partition.replicas) {
+      if (replica !== this.brokerId && !partition.followers.has(replica)) {
+        partition.followers.set(replica, initialFollowerState(partition.isr.includes(replica), now));
+      }
     }
     this.maybeAdvanceHighWatermark(partition);
   }
 
+  /** Where to reach broker `id` for replication, as the last LeaderAndIsr naming it as a leader said. */
+  leaderEndpoint(id: number): { host: string; port: number } | undefined {
+    return this.leaderEndpoints.get(id);
+  }
+
+  /** Connects the follower fetchers (set once by the broker; LeaderAndIsr starts and stops fetching). */
+  setFollowerFetching(fetching: FollowerFetching): void {
+    this.fetching = fetching;
+  }
+
   /** StopReplica: stop serving these partitions, deleting their logs when asked (topic deletion). */
-  stopReplicas(body: RequestBody<5>): { errorCode: number; partitions: { topic: string; partition: number; errorCode: number }[] } {
-    if (body.controllerEpoch < this.controllerEpoch) return { errorCode: ErrorCode.STALE_CONTROLLER_EPOCH, partitions: [] };
+  stopReplicas(body: RequestBody<5>): {
+    errorCode: number;
+    partitions: { topic: string; partition: number; errorCode: number }[];
+  } {
+    if (body.controllerEpoch < this.controllerEpoch)
+      return { errorCode: ErrorCode.STALE_CONTROLLER_EPOCH, partitions: [] };
     this.controllerEpoch = body.controllerEpoch;
     const results: { topic: string; partition: number; errorCode: number }[] = [];
-    for (const { topic, partition, deletePartition } of stopReplicaPartitions(body)) {
+    const stopped = stopReplicaPartitions(body);
+    this.fetching?.removePartitions(stopped);
+    for (const { topic, partition, deletePartition } of stopped) {
       this.partitions.delete(key(topic, partition));
       if (deletePartition) this.options.logManager.deleteLog({ topic, partition });
       results.push({ topic, partition, errorCode: ErrorCode.NONE });
@@ -154,7 +289,10 @@ export class ReplicaManager {
 
   // ---------- produce ----------
 
-  async appendRecords(body: RequestBody<0>, produceVersion: number): Promise<{ name: string; partitionResponses: ProducePartitionResult[] }[]> {
+  async appendRecords(
+    body: RequestBody<0>,
+    produceVersion: number,
+  ): Promise<{ name: string; partitionResponses: ProducePartitionResult[] }[]> {
     const acks = body.acks;
     const waits: { partition: PartitionState; result: ProducePartitionResult; lastOffset: bigint }[] = [];
     const responses = body.topicData.map((topicData) => ({
@@ -195,9 +333,13 @@ export class ReplicaManager {
           result.errorMessage = structural.error.message;
           return result;
         }
-        const appended = partition.log.appendAsLeader(data.records ?? new Uint8Array(0), partition.leaderEpoch, {
-          produceVersion,
-        });
+        const appended = partition.log.appendAsLeader(
+          data.records ?? new Uint8Array(0),
+          partition.leaderEpoch,
+          {
+            produceVersion,
+          },
+        );
         if (!appended.ok) {
           result.errorCode = appended.error.errorCode;
           result.errorMessage = appended.error.message;
@@ -213,12 +355,18 @@ export class ReplicaManager {
     }));
     this.wake();
     if (waits.length > 0) {
-      const allReplicated = () => waits.every((w) => w.partition.log.highWatermark > w.lastOffset || this.partition(w.partition.topic, w.partition.partition)?.leader !== this.brokerId);
+      const allReplicated = () =>
+        waits.every(
+          (w) =>
+            w.partition.log.highWatermark > w.lastOffset ||
+            this.partition(w.partition.topic, w.partition.partition)?.leader !== this.brokerId,
+        );
       const done = await this.waitFor(allReplicated, body.timeoutMs);
       for (const wait of waits) {
         const current = this.partition(wait.partition.topic, wait.partition.partition);
         if (current?.leader !== this.brokerId) wait.result.errorCode = ErrorCode.NOT_LEADER_OR_FOLLOWER;
-        else if (!done || wait.partition.log.highWatermark <= wait.lastOffset) wait.result.errorCode = ErrorCode.REQUEST_TIMED_OUT;
+        else if (!done || wait.partition.log.highWatermark <= wait.lastOffset)
+          wait.result.errorCode = ErrorCode.REQUEST_TIMED_OUT;
         else if (current.isr.length < this.options.minInsyncReplicas(wait.partition.topic)) {
           // Appended and replicated to the ISR, but the ISR shrank below min.insync.replicas meanwhile.
           wait.result.errorCode = ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND;
@@ -228,45 +376,198 @@ export class ReplicaManager {
     return responses;
   }
 
-  /** High watermark = the smallest log end offset among the ISR (the leader's own included). */
-  maybeAdvanceHighWatermark(partition: PartitionState): void {
-    if (partition.leader !== this.brokerId) return;
-    let highWatermark = partition.log.logEndOffset;
-    for (const replica of partition.isr) {
-      if (replica === this.brokerId) continue;
-      const end = partition.followerLogEndOffsets.get(replica) ?? 0n;
-      if (end < highWatermark) highWatermark = end;
+  /** Moves the leader's high watermark forward to the smallest log end offset in the ISR (never back). */
+  maybeAdvanceHighWatermark(partition: PartitionState): boolean {
+    if (partition.leader !== this.brokerId) return false;
+    const candidate = highWatermarkCandidate(this.leaderView(partition));
+    if (candidate <= partition.log.highWatermark) return false;
+    partition.log.updateHighWatermark(candidate);
+    return true;
+  }
+
+  private leaderView(partition: PartitionState) {
+    return {
+      leaderId: this.brokerId,
+      leaderLogEndOffset: partition.log.logEndOffset,
+      isr: partition.isr,
+      followers: partition.followers,
+      replicaLagTimeMaxMs: this.replicaLagTimeMaxMs,
+      nowMs: this.now(),
+    };
+  }
+
+  private get replicaLagTimeMaxMs(): number {
+    return this.options.replicaLagTimeMaxMs ?? 10_000;
+  }
+
+  // ---------- ISR changes (the leader writes them, ≤ 2.6) ----------
+
+  /**
+   * The ISR shrink task (every replica.lag.time.max.ms / 2): drop followers that have not caught up for
+   * longer than replica.lag.time.max.ms from the ISR of every partition this broker leads.
+   */
+  maybeShrinkIsr(): void {
+    for (const partition of this.partitions.values()) {
+      if (partition.leader !== this.brokerId || partition.isrUpdateInFlight) continue;
+      const outOfSync = outOfSyncReplicas(this.leaderView(partition));
+      if (outOfSync.length === 0) continue;
+      const newIsr = partition.isr.filter((replica) => !outOfSync.includes(replica));
+      const lagging = outOfSync.map((replica) => ({
+        replica,
+        logEndOffset: String(partition.followers.get(replica)?.logEndOffset ?? -1n),
+        lastCaughtUpMsAgo: this.now() - (partition.followers.get(replica)?.lastCaughtUpTimeMs ?? 0),
+      }));
+      this.changeIsr(partition, newIsr, 'shrink', { outOfSync: lagging });
     }
-    if (highWatermark > partition.log.highWatermark) partition.log.updateHighWatermark(highWatermark);
+  }
+
+  private maybeExpandIsr(partition: PartitionState, replicaId: number): void {
+    if (
+      partition.isr.includes(replicaId) ||
+      partition.isrUpdateInFlight ||
+      !partition.replicas.includes(replicaId)
+    )
+      return;
+    const state = partition.followers.get(replicaId);
+    if (state === undefined) return;
+    if (!mayJoinIsr(state.logEndOffset, partition.log.highWatermark, partition.leaderEpochStartOffset))
+      return;
+    this.changeIsr(partition, [...partition.isr, replicaId], 'expand', { joining: replicaId });
+  }
+
+  private changeIsr(
+    partition: PartitionState,
+    newIsr: number[],
+    kind: 'shrink' | 'expand',
+    detail: object,
+  ): void {
+    const updater = this.options.isrUpdater;
+    if (updater === undefined) return;
+    partition.isrUpdateInFlight = true;
+    const update: IsrUpdate = {
+      topic: partition.topic,
+      partition: partition.partition,
+      leader: this.brokerId,
+      leaderEpoch: partition.leaderEpoch,
+      isr: newIsr,
+      controllerEpoch: partition.controllerEpoch,
+      zkVersion: partition.zkVersion,
+    };
+    const log = this.options.log.child({ topic: partition.topic, partition: partition.partition });
+    updater(update)
+      .then((zkVersion) => {
+        if (
+          this.partition(partition.topic, partition.partition) !== partition ||
+          partition.leader !== this.brokerId
+        ) {
+          log.info({ isr: newIsr }, 'ISR change superseded by a newer LeaderAndIsr; dropped');
+          return;
+        }
+        if (zkVersion === undefined) {
+          // The controller changed the state meanwhile; its LeaderAndIsr will bring the truth.
+          log.info(
+            { zkVersion: partition.zkVersion, isr: newIsr },
+            'Cached zkVersion not equal to that in zookeeper, skip updating ISR',
+          );
+          return;
+        }
+        log.info(
+          { ...detail, from: partition.isr, to: newIsr, zkVersion },
+          kind === 'shrink' ? 'Shrinking ISR' : 'Expanding ISR',
+        );
+        partition.isr = newIsr;
+        partition.zkVersion = zkVersion;
+        // A smaller ISR can let the high watermark move (and complete acks=all produces waiting on it).
+        this.maybeAdvanceHighWatermark(partition);
+        this.wake();
+      })
+      .catch((error: unknown) =>
+        log.warn({ err: error, isr: newIsr }, 'ISR change could not be written to ZooKeeper'),
+      )
+      .finally(() => {
+        partition.isrUpdateInFlight = false;
+      });
   }
 
   // ---------- fetch ----------
 
-  /** Read what a Fetch asks for; long-poll until minBytes are there or maxWaitMs passes. */
+  /**
+   * Fetch: read what is asked; long-poll until minBytes are there or maxWaitMs passes. A follower's fetch
+   * (replicaId ≥ 0) reads to the log end and then records the follower's position — so its answer carries
+   * the high watermark from before that position counted (§3.3); the next fetch of a follower whose last
+   * high watermark is stale is answered at once.
+   */
   async fetch(
-    requests: { topic: string; partition: number; fetchOffset: bigint; partitionMaxBytes: number }[],
+    requests: FetchPartitionRequest[],
     options: { replicaId: number; maxWaitMs: number; minBytes: number; maxBytes: number },
   ): Promise<{ topic: string; result: FetchPartitionResult }[]> {
-    const read = () => this.readAll(requests, options);
-    let results = read();
+    const isFollower = options.replicaId >= 0;
+    let results = this.readAll(requests, options);
+    if (isFollower) this.updateFollowerFetchStates(requests, options.replicaId);
     const bytes = (r: typeof results) => r.reduce((sum, x) => sum + x.result.records.length, 0);
     const anyError = (r: typeof results) => r.some((x) => x.result.errorCode !== ErrorCode.NONE);
-    if (options.maxWaitMs > 0 && bytes(results) < options.minBytes && !anyError(results)) {
+    const answerNow = (r: typeof results) =>
+      bytes(r) >= options.minBytes ||
+      anyError(r) ||
+      (isFollower && this.highWatermarkNews(requests, options.replicaId, r));
+    if (options.maxWaitMs > 0 && !answerNow(results)) {
       await this.waitFor(() => {
-        results = read();
-        return bytes(results) >= options.minBytes || anyError(results);
+        // Cheap first: only re-read when a partition has something past the fetch offset, or news.
+        if (!this.mayHaveNews(requests, options.replicaId)) return false;
+        results = this.readAll(requests, options);
+        return answerNow(results);
       }, options.maxWaitMs);
-      results = read();
+      results = this.readAll(requests, options);
     }
+    if (isFollower) this.noteHighWatermarksSent(results, options.replicaId);
     return results;
   }
 
+  /** A follower's answer is due at once when any partition's high watermark moved past what it was last sent. */
+  private highWatermarkNews(
+    requests: FetchPartitionRequest[],
+    replicaId: number,
+    results: { topic: string; result: FetchPartitionResult }[],
+  ): boolean {
+    return results.some(({ topic, result }) => {
+      const partition = this.partition(topic, result.partitionIndex);
+      const sent = partition?.lastSentHighWatermark.get(replicaId);
+      return sent !== undefined && result.highWatermark > sent && requests.length > 0;
+    });
+  }
+
+  private mayHaveNews(requests: FetchPartitionRequest[], replicaId: number): boolean {
+    return requests.some((r) => {
+      const partition = this.partition(r.topic, r.partition);
+      if (partition === undefined || partition.leader !== this.brokerId) return true; // an error to report
+      if (replicaId < 0) return partition.log.highWatermark > r.fetchOffset;
+      const sent = partition.lastSentHighWatermark.get(replicaId);
+      return (
+        partition.log.logEndOffset > r.fetchOffset ||
+        (sent !== undefined && partition.log.highWatermark > sent)
+      );
+    });
+  }
+
+  private noteHighWatermarksSent(
+    results: { topic: string; result: FetchPartitionResult }[],
+    replicaId: number,
+  ): void {
+    for (const { topic, result } of results) {
+      if (result.errorCode !== ErrorCode.NONE) continue;
+      this.partition(topic, result.partitionIndex)?.lastSentHighWatermark.set(
+        replicaId,
+        result.highWatermark,
+      );
+    }
+  }
+
   private readAll(
-    requests: { topic: string; partition: number; fetchOffset: bigint; partitionMaxBytes: number }[],
+    requests: FetchPartitionRequest[],
     options: { replicaId: number; maxBytes: number },
   ): { topic: string; result: FetchPartitionResult }[] {
     let budget = options.maxBytes;
-    return requests.map(({ topic, partition: index, fetchOffset, partitionMaxBytes }) => {
+    return requests.map(({ topic, partition: index, fetchOffset, partitionMaxBytes, currentLeaderEpoch }) => {
       const result: FetchPartitionResult = {
         partitionIndex: index,
         errorCode: ErrorCode.NONE,
@@ -276,10 +577,16 @@ export class ReplicaManager {
         records: new Uint8Array(0),
       };
       const partition = this.partition(topic, index);
-      if (!partition) return { topic, result: { ...result, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION } };
-      if (partition.leader !== this.brokerId) return { topic, result: { ...result, errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER } };
+      if (!partition)
+        return { topic, result: { ...result, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION } };
+      const epochError = leaderEpochError(currentLeaderEpoch, partition.leaderEpoch);
+      if (epochError !== ErrorCode.NONE) return { topic, result: { ...result, errorCode: epochError } };
+      if (partition.leader !== this.brokerId)
+        return { topic, result: { ...result, errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER } };
       const isFollower = options.replicaId >= 0;
-      if (isFollower) this.recordFollowerFetch(partition, options.replicaId, fetchOffset);
+      if (isFollower && !partition.replicas.includes(options.replicaId)) {
+        return { topic, result: { ...result, errorCode: ErrorCode.REPLICA_NOT_AVAILABLE } };
+      }
       const log = partition.log;
       const read = log.read(fetchOffset, {
         maxBytes: Math.max(0, Math.min(partitionMaxBytes, budget)),
@@ -290,7 +597,13 @@ export class ReplicaManager {
       if (read.error !== null) {
         return {
           topic,
-          result: { ...result, errorCode: read.errorCode, highWatermark: read.highWatermark, lastStableOffset: read.highWatermark, logStartOffset: read.logStartOffset },
+          result: {
+            ...result,
+            errorCode: read.errorCode,
+            highWatermark: read.highWatermark,
+            lastStableOffset: read.highWatermark,
+            logStartOffset: read.logStartOffset,
+          },
         };
       }
       budget -= read.records.length;
@@ -307,31 +620,87 @@ export class ReplicaManager {
     });
   }
 
-  /** A follower fetching from `fetchOffset` has everything before it: that moves the high watermark. */
-  recordFollowerFetch(partition: PartitionState, replicaId: number, fetchOffset: bigint): void {
-    const previous = partition.followerLogEndOffsets.get(replicaId);
-    if (previous === fetchOffset) return;
-    partition.followerLogEndOffsets.set(replicaId, fetchOffset);
-    this.maybeAdvanceHighWatermark(partition);
-    this.wake();
+  /** A follower fetching from `fetchOffset` has everything before it: its position, the HW, maybe the ISR. */
+  private updateFollowerFetchStates(requests: FetchPartitionRequest[], replicaId: number): void {
+    let changed = false;
+    for (const request of requests) {
+      const partition = this.partition(request.topic, request.partition);
+      if (
+        partition === undefined ||
+        partition.leader !== this.brokerId ||
+        !partition.replicas.includes(replicaId)
+      )
+        continue;
+      if (request.fetchOffset < 0n || request.fetchOffset > partition.log.logEndOffset) continue;
+      const previous = partition.followers.get(replicaId) ?? initialFollowerState(false, 0);
+      partition.followers.set(
+        replicaId,
+        updateFollowerFetchState(previous, request.fetchOffset, partition.log.logEndOffset, this.now()),
+      );
+      this.maybeExpandIsr(partition, replicaId);
+      if (this.maybeAdvanceHighWatermark(partition)) changed = true;
+    }
+    if (changed) this.wake();
+  }
+
+  /** OffsetsForLeaderEpoch on the leader: where `leaderEpoch` ends in this log (§3.6). */
+  endOffsetForLeaderEpoch(
+    topic: string,
+    index: number,
+    leaderEpoch: number,
+    currentLeaderEpoch: number,
+  ): { errorCode: number; leaderEpoch: number; endOffset: bigint } {
+    const partition = this.partition(topic, index);
+    if (!partition)
+      return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, leaderEpoch: -1, endOffset: -1n };
+    const epochError = leaderEpochError(currentLeaderEpoch, partition.leaderEpoch);
+    if (epochError !== ErrorCode.NONE) return { errorCode: epochError, leaderEpoch: -1, endOffset: -1n };
+    if (partition.leader !== this.brokerId)
+      return { errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER, leaderEpoch: -1, endOffset: -1n };
+    const answer = partition.log.endOffsetForEpoch(leaderEpoch);
+    return { errorCode: ErrorCode.NONE, leaderEpoch: answer.leaderEpoch, endOffset: answer.endOffset };
   }
 
   // ---------- list offsets ----------
 
-  listOffset(topic: string, index: number, timestamp: bigint, replicaId: number): { errorCode: number; timestamp: bigint; offset: bigint; leaderEpoch: number } {
+  listOffset(
+    topic: string,
+    index: number,
+    timestamp: bigint,
+    replicaId: number,
+  ): { errorCode: number; timestamp: bigint; offset: bigint; leaderEpoch: number } {
     const partition = this.partition(topic, index);
-    if (!partition) return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, timestamp: -1n, offset: -1n, leaderEpoch: -1 };
-    if (partition.leader !== this.brokerId) return { errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER, timestamp: -1n, offset: -1n, leaderEpoch: -1 };
+    if (!partition)
+      return {
+        errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+        timestamp: -1n,
+        offset: -1n,
+        leaderEpoch: -1,
+      };
+    if (partition.leader !== this.brokerId)
+      return { errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER, timestamp: -1n, offset: -1n, leaderEpoch: -1 };
     const log = partition.log;
     if (timestamp === -1n) {
       // Consumers get the high watermark as "latest"; a replica (debug tools) the log end.
       const offset = replicaId >= 0 ? log.logEndOffset : log.highWatermark;
       return { errorCode: ErrorCode.NONE, timestamp: -1n, offset, leaderEpoch: partition.leaderEpoch };
     }
-    if (timestamp === -2n) return { errorCode: ErrorCode.NONE, timestamp: -1n, offset: log.logStartOffset, leaderEpoch: partition.leaderEpoch };
+    if (timestamp === -2n)
+      return {
+        errorCode: ErrorCode.NONE,
+        timestamp: -1n,
+        offset: log.logStartOffset,
+        leaderEpoch: partition.leaderEpoch,
+      };
     const found = log.fetchOffsetByTimestamp(timestamp);
-    if (!found || found.offset >= log.highWatermark) return { errorCode: ErrorCode.NONE, timestamp: -1n, offset: -1n, leaderEpoch: -1 };
-    return { errorCode: ErrorCode.NONE, timestamp: found.timestamp, offset: found.offset, leaderEpoch: found.leaderEpoch };
+    if (!found || found.offset >= log.highWatermark)
+      return { errorCode: ErrorCode.NONE, timestamp: -1n, offset: -1n, leaderEpoch: -1 };
+    return {
+      errorCode: ErrorCode.NONE,
+      timestamp: found.timestamp,
+      offset: found.offset,
+      leaderEpoch: found.leaderEpoch,
+    };
   }
 
   // ---------- delayed operations ----------
@@ -342,10 +711,13 @@ export class ReplicaManager {
       const waiter: Waiter = {
         check,
         resolve: () => resolve(true),
-        timer: setTimeout(() => {
-          this.waiters = this.waiters.filter((w) => w !== waiter);
-          resolve(check());
-        }, Math.max(0, timeoutMs)),
+        timer: setTimeout(
+          () => {
+            this.waiters = this.waiters.filter((w) => w !== waiter);
+            resolve(check());
+          },
+          Math.max(0, timeoutMs),
+        ),
       };
       this.waiters.push(waiter);
     });
@@ -373,23 +745,40 @@ export class ReplicaManager {
   }
 }
 
-function stopReplicaPartitions(body: RequestBody<5>): { topic: string; partition: number; deletePartition: boolean }[] {
+function stopReplicaPartitions(
+  body: RequestBody<5>,
+): { topic: string; partition: number; deletePartition: boolean }[] {
   const out: { topic: string; partition: number; deletePartition: boolean }[] = [];
   const any = body as unknown as {
     deletePartitions?: boolean;
     partitions?: { topicName: string; partitionIndex: number }[];
     ungroupedPartitions?: { topicName: string; partitionIndex: number }[];
     topics?: { name: string; partitionIndexes: number[] }[];
-    topicStates?: { topicName: string; partitionStates: { partitionIndex: number; deletePartition: boolean }[] }[];
+    topicStates?: {
+      topicName: string;
+      partitionStates: { partitionIndex: number; deletePartition: boolean }[];
+    }[];
   };
   for (const p of any.partitions ?? any.ungroupedPartitions ?? []) {
-    out.push({ topic: p.topicName, partition: p.partitionIndex, deletePartition: any.deletePartitions ?? false });
+    out.push({
+      topic: p.topicName,
+      partition: p.partitionIndex,
+      deletePartition: any.deletePartitions ?? false,
+    });
   }
   for (const t of any.topics ?? []) {
-    for (const index of t.partitionIndexes) out.push({ topic: t.name, partition: index, deletePartition: any.deletePartitions ?? false });
+    for (const index of t.partitionIndexes)
+      out.push({ topic: t.name, partition: index, deletePartition: any.deletePartitions ?? false });
   }
   for (const t of any.topicStates ?? []) {
-    for (const p of t.partitionStates) out.push({ topic: t.topicName, partition: p.partitionIndex, deletePartition: p.deletePartition });
+    for (const p of t.partitionStates)
+      out.push({ topic: t.topicName, partition: p.partitionIndex, deletePartition: p.deletePartition });
   }
   return out;
+}
+
+/** KIP-320 fencing: a fetcher on an older epoch is fenced, one on a newer epoch is ahead of us. */
+function leaderEpochError(requested: number | undefined, current: number): number {
+  if (requested === undefined || requested < 0 || requested === current) return ErrorCode.NONE;
+  return requested < current ? ErrorCode.FENCED_LEADER_EPOCH : ErrorCode.UNKNOWN_LEADER_EPOCH;
 }
