@@ -1,0 +1,172 @@
+// Kafka's replication_test, on three kzlab broker processes: RF=3, min.insync.replicas=2, acks=all, and
+// two producers writing sequence numbers at the same time — our client and kafkajs, each to its own
+// single-partition topic led by the same broker — while the partition leader, or the controller, is
+// cleanly stopped, kill -9'd, or bounced five times (SIGTERM or kill -9, then restart). Afterwards every acknowledged record must be
+// consumed (at least once), in send order. Failover is checked on the way: a new leader from the ISR
+// with a higher leader epoch, a new controller with a higher controller epoch, and controlled shutdown
+// moving leadership away before a SIGTERM'd broker exits.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { consumeAll, kcatAvailable, waitReady } from '../conformance/kafka/broker-harness.ts';
+import { skipUnlessAvailable } from '../support/ci.ts';
+import {
+  checkDelivery,
+  SESSION_TIMEOUT_MS,
+  startReplicationCluster,
+  startSequenceProducer,
+  expectReplicasIdentical,
+  type ReplicationCluster,
+  type SequenceProducer,
+  waitForValue,
+} from './replication-support.ts';
+
+type Target = 'leader' | 'controller';
+type Mode = 'clean_shutdown' | 'hard_shutdown' | 'clean_bounce' | 'hard_bounce';
+
+const RECORDS = 5000;
+const BOUNCES = 5;
+
+const CASES: { target: Target; mode: Mode }[] = [
+  { target: 'leader', mode: 'clean_shutdown' },
+  { target: 'leader', mode: 'hard_shutdown' },
+  { target: 'leader', mode: 'clean_bounce' },
+  { target: 'leader', mode: 'hard_bounce' },
+  { target: 'controller', mode: 'clean_shutdown' },
+  { target: 'controller', mode: 'hard_shutdown' },
+  { target: 'controller', mode: 'clean_bounce' },
+];
+
+describe('replication_test: RF=3, min.insync.replicas=2, acks=all', () => {
+  const skip = skipUnlessAvailable(kcatAvailable());
+  let cluster: ReplicationCluster;
+  const summary: Record<string, unknown>[] = [];
+
+  beforeAll(async () => {
+    if (skip) return;
+    cluster = await startReplicationCluster('/replication-test');
+  }, 90_000);
+
+  afterAll(async () => {
+    if (summary.length > 0) console.log(`replication_test results ${JSON.stringify(summary)}`);
+    await cluster?.close();
+  });
+
+  /** Stops `id` cleanly or with kill -9; for a clean stop, leadership must have moved before it exits. */
+  async function takeDown(id: number, mode: Mode, topics: string[]): Promise<void> {
+    const broker = cluster.broker(id);
+    if (mode === 'hard_shutdown' || mode === 'hard_bounce') {
+      await broker.kill9();
+      return;
+    }
+    const exit = await broker.stop();
+    expect(exit.code).toBe(0);
+    // Controlled shutdown: nothing it led is still led by it once it has exited.
+    for (const topic of topics) expect((await cluster.state(topic)).leader).not.toBe(id);
+  }
+
+  async function waitFailover(
+    target: Target,
+    victim: number,
+    topics: string[],
+    before: { leaderEpoch: number; controllerEpoch: number },
+  ): Promise<void> {
+    const deadline = SESSION_TIMEOUT_MS + 15_000;
+    for (const topic of topics) {
+      const s = await cluster.waitState(
+        topic,
+        `a leader other than ${victim}`,
+        (state) => state.leader >= 0 && state.leader !== victim && !state.isr.includes(victim),
+        deadline,
+      );
+      expect(s.isr).toContain(s.leader);
+      if (target === 'leader') expect(s.leaderEpoch).toBeGreaterThan(before.leaderEpoch);
+    }
+    if (target === 'controller') {
+      const controller = await waitForValue(
+        async () => {
+          const c = await cluster.controller().catch(() => undefined);
+          return c !== undefined && c.id !== victim ? c : undefined;
+        },
+        deadline,
+        'a new controller',
+      );
+      expect(controller.epoch).toBeGreaterThan(before.controllerEpoch);
+    }
+  }
+
+  async function bringBack(id: number, topics: string[]): Promise<void> {
+    const broker = cluster.broker(id);
+    await broker.start();
+    await waitReady(broker, { readyDeadlineMs: 2 * SESSION_TIMEOUT_MS + 20_000 });
+    for (const topic of topics) {
+      await cluster.waitState(topic, `broker ${id} back in the ISR`, (s) => s.isr.length === 3, 30_000);
+    }
+  }
+
+  async function victimFor(target: Target, topic: string): Promise<number> {
+    return target === 'leader' ? (await cluster.state(topic)).leader : (await cluster.controller()).id;
+  }
+
+  for (const { target, mode } of CASES) {
+    it.skipIf(skip)(
+      `${mode} of the ${target}: every acknowledged record is consumed, in order`,
+      async () => {
+        const name = `${mode}-${target}`.replaceAll('_', '-');
+        const topics = [`${name}-kzlab`, `${name}-kafkajs`];
+        // The partitions' leader is never the controller, so leader and controller faults stay distinct.
+        const controller = await cluster.controller();
+        const leader = [1, 2, 3].find((id) => id !== controller.id)!;
+        const replicas = [leader, ...[1, 2, 3].filter((id) => id !== leader)];
+        for (const topic of topics) await cluster.createTopic(topic, replicas);
+
+        const producers: SequenceProducer[] = [
+          startSequenceProducer('kzlab', cluster.bootstrap(), topics[0]),
+          startSequenceProducer('kafkajs', cluster.bootstrap(), topics[1]),
+        ];
+        const progress = async (more: number) =>
+          Promise.all(producers.map((p) => p.reached(p.acked.length + more, 60_000)));
+        try {
+          await progress(500);
+          const rounds = mode.endsWith('bounce') ? BOUNCES : 1;
+          for (let round = 0; round < rounds; round++) {
+            const victim = await victimFor(target, topics[0]);
+            const before = {
+              leaderEpoch: (await cluster.state(topics[0])).leaderEpoch,
+              controllerEpoch: (await cluster.controller()).epoch,
+            };
+            await takeDown(victim, mode, topics);
+            await waitFailover(target, victim, topics, before);
+            // Writes go on with two brokers (ISR of 2 = min.insync.replicas).
+            await progress(200);
+            await bringBack(victim, topics);
+          }
+          await Promise.all(producers.map((p) => p.reached(RECORDS, 120_000)));
+        } finally {
+          await Promise.all(producers.map((p) => p.stop()));
+        }
+
+        for (const producer of producers) {
+          const records = await consumeAll(cluster.bootstrap().join(','), producer.topic);
+          expect(records.every((r) => r.partition === 0)).toBe(true);
+          const report = checkDelivery(
+            producer.acked,
+            records.map((r) => Number(r.value)),
+          );
+          summary.push({
+            case: name,
+            producer: producer.kind,
+            failedSends: producer.failures,
+            ...report,
+            lost: report.lost.length,
+          });
+          expect(report.acked).toBeGreaterThanOrEqual(RECORDS);
+          expect(report.lost).toEqual([]);
+          expect(report.outOfOrder).toBe(0);
+        }
+        // The replicas agree: every broker's copy of each partition ends at the same offset.
+        for (const topic of topics) await expectReplicasIdentical(cluster, topic);
+      },
+      300_000,
+    );
+  }
+});
