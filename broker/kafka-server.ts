@@ -42,6 +42,7 @@ import type {
   BrokerView,
   ControllerView,
   PartitionView,
+  ReplicaStateView,
 } from './admin-http/broker-admin-view.ts';
 import { KafkaApis } from './api/kafka-apis.ts';
 import { ControllerChannelManager } from './controller-channel/controller-channel-manager.ts';
@@ -53,7 +54,7 @@ import { SocketServer, type RequestHandler } from './network/socket-server.ts';
 import { MetadataCache } from './server/metadata-cache.ts';
 import { IsrChangePropagation, ISR_CHANGE_PROPAGATION_CHECK_MS } from './server/isr-change-propagation.ts';
 import { ReplicaFetcherManager } from './server/replica-fetcher-manager.ts';
-import { ReplicaManager } from './server/replica-manager.ts';
+import { ReplicaManager, type PartitionState } from './server/replica-manager.ts';
 import { ZkTopicAdmin } from './server/topic-admin.ts';
 import { ControllerElector, type ControllerElectionEvent } from './zk/controller-election.ts';
 import { ControllerZkDriver } from './zk/controller-zk-driver.ts';
@@ -919,6 +920,9 @@ export class KafkaServer implements BrokerAdminView {
         leaderEpoch: hosted?.leaderEpoch ?? null,
         replicas: hosted?.replicas ?? [],
         isr: hosted?.isr ?? [],
+        ...(hosted?.leader === this._brokerId
+          ? { replicaStates: this.replicaStatesOf(hosted, log.logEndOffset) }
+          : {}),
         logStartOffset: String(log.logStartOffset),
         logEndOffset: String(log.logEndOffset),
         highWatermark: String(log.highWatermark),
@@ -931,6 +935,24 @@ export class KafkaServer implements BrokerAdminView {
       });
     }
     return views.sort((a, b) => (a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : a.partition - b.partition));
+  }
+
+  private replicaStatesOf(hosted: PartitionState, leaderLogEndOffset: bigint): ReplicaStateView[] {
+    const now = Date.now();
+    return hosted.replicas.map((brokerId) => {
+      const inIsr = hosted.isr.includes(brokerId);
+      if (brokerId === this._brokerId) {
+        return { brokerId, logEndOffset: String(leaderLogEndOffset), inIsr, lastCaughtUpMsAgo: 0 };
+      }
+      const state = hosted.followers.get(brokerId);
+      return {
+        brokerId,
+        logEndOffset: state === undefined || state.logEndOffset < 0n ? null : String(state.logEndOffset),
+        inIsr,
+        lastCaughtUpMsAgo:
+          state === undefined || state.lastCaughtUpTimeMs === 0 ? null : now - state.lastCaughtUpTimeMs,
+      };
+    });
   }
 
   counters(): BrokerCounters {

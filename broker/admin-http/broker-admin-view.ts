@@ -60,6 +60,11 @@ export interface PartitionView {
   readonly leaderEpoch: number | null;
   readonly replicas: readonly number[];
   readonly isr: readonly number[];
+  /**
+   * On the leader: what it knows of every replica — its log end offset (the follower's last fetch offset;
+   * null before its first fetch in this leader epoch) and how long ago it was last caught up.
+   */
+  readonly replicaStates?: readonly ReplicaStateView[];
   /** int64 values as decimal strings. */
   readonly logStartOffset: string;
   readonly logEndOffset: string;
@@ -68,6 +73,13 @@ export interface PartitionView {
   readonly sizeBytes: number;
   readonly dir: string;
   readonly segments: readonly SegmentView[];
+}
+
+export interface ReplicaStateView {
+  readonly brokerId: number;
+  readonly logEndOffset: string | null;
+  readonly inIsr: boolean;
+  readonly lastCaughtUpMsAgo: number | null;
 }
 
 export interface BrokerCounters {

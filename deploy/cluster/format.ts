@@ -1,6 +1,7 @@
 // Text for people: the status table, what kill/pause/resume/restart/partition did, one line per event.
 // Pure (times are passed in as epoch milliseconds and shown in local time).
 
+import type { PartitionStatus } from './partitions.ts';
 import type {
   ClusterEvent,
   ClusterInfo,
@@ -76,6 +77,9 @@ export function formatStatus(status: ClusterStatus): string {
     ]);
   }
   const lines = [formatTable(rows), ''];
+  if (status.partitions !== undefined && status.partitions.length > 0) {
+    lines.push(formatPartitions(status.partitions), '');
+  }
   lines.push(`leader:   ${status.leader ?? 'none (no server leads right now)'}`);
   lines.push(`connect:  ${status.connect}`);
   if (status.bootstrap !== '') {
@@ -101,6 +105,31 @@ export function formatStatus(status: ClusterStatus): string {
   const unreachable = status.nodes.filter((node) => node.error !== undefined);
   for (const node of unreachable) lines.push(`note:     ${node.name}: ${node.error}`);
   return lines.join('\n');
+}
+
+/**
+ * One row per partition: leader (-1 = offline), leader epoch, replicas, ISR, and each replica's log end
+ * offset / high watermark as that broker reports them ("-" when it did not answer; "(out of ISR)").
+ */
+export function formatPartitions(partitions: readonly PartitionStatus[]): string {
+  const rows: string[][] = [['PARTITION', 'LEADER', 'EPOCH', 'REPLICAS', 'ISR', 'LEO/HW per replica']];
+  for (const p of partitions) {
+    const replicas = p.replicaStates
+      .map((r) => {
+        const offsets = r.logEndOffset === null ? '-' : `${r.logEndOffset}/${r.highWatermark ?? '-'}`;
+        return `${r.brokerId}: ${offsets}${r.inIsr ? '' : ' (out of ISR)'}`;
+      })
+      .join('  ');
+    rows.push([
+      `${p.topic}-${p.partition}`,
+      p.leader < 0 ? 'none (offline)' : String(p.leader),
+      p.leaderEpoch === null ? '-' : String(p.leaderEpoch),
+      p.replicas.join(','),
+      p.isr.join(','),
+      replicas,
+    ]);
+  }
+  return formatTable(rows);
 }
 
 /** A from × to matrix: `ok`, the fault mode, or `·` on the diagonal. */

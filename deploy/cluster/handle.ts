@@ -6,6 +6,7 @@
 // Node targets are names (`zk1` … `zk9`, `broker1` … `broker9`) or the role aliases `zk-leader` (the current leader, asked of
 // every server with `srvr` at the moment of the call) and `zk-follower` (the follower with the lowest id).
 
+import type { PartitionStatus } from './partitions.ts';
 import type { ZooKeeperImpl, NodeKind } from './spec.ts';
 import type { ServerMode } from './srvr.ts';
 
@@ -114,6 +115,8 @@ export interface ClusterStatus {
   /** The broker that holds the controller (mode `controller`), or null. */
   readonly controller: string | null;
   readonly nodes: readonly NodeStatus[];
+  /** Every topic partition the answering brokers host: placement, ISR, each replica's LEO and HW. */
+  readonly partitions?: readonly PartitionStatus[];
   /** Every directed link that is not `ok`. Empty: no partition. */
   readonly links: readonly LinkFault[];
 }

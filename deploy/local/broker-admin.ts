@@ -2,6 +2,7 @@
 // broker starts that server only after it has registered in ZooKeeper and joined the controller
 // election, so an answer already means "registered"; the answer also says which broker is the controller.
 
+import type { BrokerPartitionAnswer } from '../cluster/partitions.ts';
 import type { ServerMode } from '../cluster/srvr.ts';
 
 /** The fields of the broker's GET /broker answer that the lab uses (broker/admin-http/broker-admin-view.ts). */
@@ -46,4 +47,16 @@ export async function fetchBrokerAdmin(adminUrl: string, timeoutMs: number): Pro
     brokerEpoch: body.brokerEpoch ?? null,
     controllerId: body.controllerId ?? null,
   };
+}
+
+/** GET `<adminUrl>/partitions` with a deadline: the partitions this broker hosts, as it sees them. */
+export async function fetchBrokerPartitions(
+  adminUrl: string,
+  timeoutMs: number,
+): Promise<BrokerPartitionAnswer[]> {
+  const response = await fetch(`${adminUrl}/partitions`, { signal: AbortSignal.timeout(timeoutMs) });
+  if (!response.ok) throw new Error(`${adminUrl}/partitions: HTTP ${response.status}`);
+  const body = (await response.json()) as { partitions?: BrokerPartitionAnswer[] };
+  if (!Array.isArray(body.partitions)) throw new Error(`${adminUrl}/partitions: no partitions in the answer`);
+  return body.partitions;
 }

@@ -52,11 +52,13 @@ import {
   nodePaths,
   type ClusterSpec,
 } from '../cluster/spec.ts';
+import { mergePartitionAnswers, type PartitionStatus } from '../cluster/partitions.ts';
 import { isServingMode, parseSrvr, type ServerMode, type SrvrReport } from '../cluster/srvr.ts';
 import { completeGroups, linksBetween, needsModes, parseTarget, resolveTarget } from '../cluster/targets.ts';
 import {
   brokerModeOf,
   fetchBrokerAdmin,
+  fetchBrokerPartitions,
   isBrokerServingMode,
   type BrokerAdminAnswer,
 } from './broker-admin.ts';
@@ -235,6 +237,7 @@ export class LocalCluster implements ClusterHandle {
       return status;
     });
     const leader = nodes.find((node) => node.mode === 'leader' || node.mode === 'standalone')?.name ?? null;
+    const partitions = await this.partitionStatus(nodes);
     return {
       at: Date.now(),
       dataDir: this.spec.dataDir,
@@ -246,8 +249,28 @@ export class LocalCluster implements ClusterHandle {
       leader,
       controller: nodes.find((node) => node.mode === 'controller')?.name ?? null,
       nodes,
+      ...(partitions.length === 0 ? {} : { partitions }),
       links: this.linkFaults(),
     };
+  }
+
+  /** Every serving broker's GET /partitions, merged: placement, ISR, each replica's LEO and HW. */
+  private async partitionStatus(nodes: readonly NodeStatus[]): Promise<PartitionStatus[]> {
+    const timeoutMs = this.options.srvrTimeoutMs ?? 1000;
+    const answers = await Promise.all(
+      nodes
+        .filter((node) => node.kind === 'broker' && isBrokerServingMode(node.mode))
+        .map(async (node) => {
+          const brokerId = this.spec.ports.brokers.find((b) => b.name === node.name)?.brokerId;
+          if (brokerId === undefined) return undefined;
+          try {
+            return { brokerId, partitions: await fetchBrokerPartitions(node.adminUrl, timeoutMs) };
+          } catch {
+            return undefined; // it stopped answering meanwhile: its replicas show as unknown
+          }
+        }),
+    );
+    return mergePartitionAnswers(answers.filter((a) => a !== undefined));
   }
 
   async kill(target: string): Promise<SignalReport> {

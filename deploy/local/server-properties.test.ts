@@ -20,8 +20,9 @@ describe('renderServerProperties', () => {
       logDirs: ['/labs/a/broker2/kafka-logs'],
       zookeeperSessionTimeoutMs: LAB_ZOOKEEPER_SESSION_TIMEOUT_MS,
       numPartitions: 1,
-      defaultReplicationFactor: 1,
-      minInsyncReplicas: 1,
+      defaultReplicationFactor: 3,
+      minInsyncReplicas: 2,
+      controlledShutdownRetryBackoffMs: 500,
     });
     expect(config.zookeeperConnect.connectString).toBe('127.0.0.1:2181,127.0.0.1:2182,127.0.0.1:2183');
     expect(config.listeners.map((e) => [e.listenerName, e.host, e.port])).toEqual([
@@ -29,7 +30,7 @@ describe('renderServerProperties', () => {
     ]);
     expect(config.advertisedListeners.map((e) => `${e.host}:${e.port}`)).toEqual(['127.0.0.1:9093']);
     expect(kzlab).toEqual({ adminPort: 8092, adminHost: '127.0.0.1' });
-    expect(text).toContain('offsets.topic.replication.factor=1\n');
+    expect(text).toContain('offsets.topic.replication.factor=3\n');
   });
 
   it('--port-base moves the ports; an external ZooKeeper (with chroot) is used as given', () => {
@@ -47,9 +48,9 @@ describe('renderServerProperties', () => {
     expect(config.minInsyncReplicas).toBe(1);
   });
 
-  it('one replica per partition until followers replicate (acks=all would otherwise time out)', () => {
-    expect([0, 1, 2, 3, 5, 9].map(labReplicationFactor)).toEqual([1, 1, 1, 1, 1, 1]);
-    expect([1, 2, 3, 9].map(labMinInsyncReplicas)).toEqual([1, 1, 1, 1]);
+  it('three replicas (or one per broker when fewer); min.insync.replicas 2 with three, so acks=all survives one broker down', () => {
+    expect([0, 1, 2, 3, 5, 9].map(labReplicationFactor)).toEqual([1, 1, 2, 3, 3, 3]);
+    expect([1, 2, 3, 9].map(labMinInsyncReplicas)).toEqual([1, 1, 2, 2]);
   });
 
   it('refuses a name that is not a broker of the lab', () => {

@@ -13,14 +13,9 @@ import { brokerAdminUrl, brokerLogDir, connectString, type ClusterSpec } from '.
 /** Kafka 2.4's default; short enough that a killed broker leaves /brokers/ids within seconds. */
 export const LAB_ZOOKEEPER_SESSION_TIMEOUT_MS = 6000;
 
-/**
- * Topics' replication factor in a lab of `brokers` brokers. Followers do not fetch from their leaders yet
- * (the replication issue): a replica on another broker would never catch up, and acks=all (the default of
- * kcat and the Java client) would time out. Until they do, lab topics get one replica; then this becomes
- * 3, or fewer when there are fewer brokers.
- */
-export function labReplicationFactor(_brokers: number): number {
-  return 1;
+/** Topics' replication factor in a lab of `brokers` brokers: 3, or as many as there are brokers. */
+export function labReplicationFactor(brokers: number): number {
+  return Math.max(1, Math.min(3, brokers));
 }
 
 /** min.insync.replicas: 2 when topics have 3 replicas (acks=all survives one broker down), else 1. */
@@ -49,6 +44,9 @@ export function renderServerProperties(spec: ClusterSpec, name: string): string 
     `min.insync.replicas=${labMinInsyncReplicas(spec.brokers.count)}`,
     // A lab's consumers should not wait Kafka's 3 s for more members before the first rebalance.
     'group.initial.rebalance.delay.ms=0',
+    // Stopping the whole lab stops every broker at once, when no leadership can move; Kafka's 5 s between
+    // controlled-shutdown attempts would then outlast the lab's stop deadline.
+    'controlled.shutdown.retry.backoff.ms=500',
     `# kzlab's own: the admin HTTP server (${brokerAdminUrl(spec, name)}/broker, /controller, /partitions, /metrics)`,
     `kzlab.admin.host=${spec.host}`,
     `kzlab.admin.port=${broker.adminPort}`,

@@ -410,12 +410,26 @@ describe.skipIf(skip)('one broker process with kcat and kafkajs', () => {
     // It knows it crashed. ('recovered log' follows only when a segment lay past its recovery point, which a
     // checkpoint written just before the kill can leave untrue: not asserted, the offsets below are.)
     expect(broker.logTail(400)).toContain('no clean-shutdown marker');
+    // The controller's UpdateMetadata can reach the broker before its LeaderAndIsr: wait until the
+    // partitions are served (ListOffsets answers), not only listed with a leader.
     await waitFor(
-      async () =>
-        (await metadata(broker.port, ['crash'])).topics[0]?.partitions.every((p) => p.leaderId === 1),
+      async () => {
+        const partitions = (await metadata(broker.port, ['crash'])).topics[0]?.partitions ?? [];
+        if (partitions.length === 0 || !partitions.every((p) => p.leaderId === 1)) return false;
+        const offsets = await kafkaRequest('127.0.0.1', broker.port, ApiKey.ListOffsets, 1, {
+          replicaId: -1,
+          topics: [
+            {
+              name: 'crash',
+              partitions: partitions.map((p) => ({ partitionIndex: p.partitionIndex, timestamp: -1n })),
+            },
+          ],
+        } as RequestInput<2>);
+        return offsets.topics[0].partitions.every((p) => p.errorCode === ErrorCode.NONE);
+      },
       {
         deadlineMs: 20_000,
-        what: 'the crash topic to have leaders again',
+        what: 'the crash topic to be served again',
       },
     );
     const records = await consumeAll(broker.bootstrap, 'crash');
