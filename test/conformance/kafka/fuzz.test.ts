@@ -186,13 +186,9 @@ describe(`fuzzing a live broker process (seed ${SEED})`, () => {
     expect(versions.apiKeys.map((range) => range.apiKey).sort((a, b) => a - b)).toEqual(
       [...SERVED_API_KEYS].sort((a, b) => a - b),
     );
-    // FindCoordinator v0 (key 10) decodes fine but is not served yet.
-    const findCoordinator = rawRequest(
-      ApiKey.FindCoordinator,
-      0,
-      Buffer.from([0, 5, ...Buffer.from('group')]),
-    );
-    const outcome = await exchange(broker.port, findCoordinator, 5000);
+    // InitProducerId v0 (key 22: a null transactional id, a timeout) decodes fine but is not served.
+    const initProducerId = rawRequest(ApiKey.InitProducerId, 0, Buffer.from([0xff, 0xff, 0, 0, 0xea, 0x60]));
+    const outcome = await exchange(broker.port, initProducerId, 5000);
     expect(outcome.closedByServer).toBe(true);
     expect(outcome.frames).toHaveLength(0);
   });
