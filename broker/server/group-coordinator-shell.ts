@@ -48,6 +48,8 @@ export interface GroupCoordinatorShellOptions {
   /** Whether a topic-partition exists (commits to others get UNKNOWN_TOPIC_OR_PARTITION). */
   readonly partitionExists?: (topic: string, partition: number) => boolean;
   readonly log: Logger;
+  /** Every journal event, after it was logged (dashboards, tests). */
+  readonly onJournal?: (events: readonly GroupJournalEvent[]) => void;
   /** The clock (tests may drive it). */
   readonly now?: () => number;
 }
@@ -175,6 +177,7 @@ export class GroupCoordinatorShell {
 
   private apply(ready: GroupCoordinatorReady): void {
     for (const event of ready.events) this.logEvent(event);
+    if (ready.events.length > 0) this.options.onJournal?.(ready.events);
     for (const append of ready.appends) this.appendForGroup(append);
     for (const response of ready.responses) {
       const resolve = this.waiting.get(response.token);
