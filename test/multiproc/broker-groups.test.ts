@@ -221,6 +221,15 @@ describe.skipIf(skipUnlessAvailable(kcatAvailable()))('a consumer group on three
       deadlineMs: 20_000,
       what: `every record of the first batch consumed (missing ${missing().join(', ')})`,
     });
+    // Only the coordinator holds the group; the other brokers send members to look again.
+    for (const other of brokers.filter((broker) => broker !== coordinator)) {
+      const answer = await kafkaRequest('127.0.0.1', other.port, ApiKey.Heartbeat, 0, {
+        groupId: GROUP,
+        generationId: 1,
+        memberId: 'anyone',
+      } as RequestInput<12>);
+      expect(answer.errorCode).toBe(ErrorCode.NOT_COORDINATOR);
+    }
     // range over three members of six partitions: two each, our two members hold four of them.
     await waitFor(() => a.consumer.assignment().length === 2 && b.consumer.assignment().length === 2, {
       deadlineMs: 10_000,

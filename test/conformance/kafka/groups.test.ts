@@ -10,7 +10,14 @@ import { ApiKey, ErrorCode, type RequestInput } from '../../../client/protocol/i
 import { skipUnlessAvailable } from '../../support/ci.ts';
 import { waitFor } from '../../support/process.ts';
 import { startZooKeeper, type ZooKeeperServer } from '../../support/zookeeper-servers.ts';
-import { kafkaRequest, kcat, kcatAvailable, startBroker, type BrokerProcess } from './broker-harness.ts';
+import {
+  kafkaRequest,
+  kcat,
+  kcatAvailable,
+  metadata,
+  startBroker,
+  type BrokerProcess,
+} from './broker-harness.ts';
 
 process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
 
@@ -93,6 +100,24 @@ describe.skipIf(skipUnlessAvailable(kcatAvailable()))('consumer groups on the kz
     await consumer.disconnect(); // commits what was consumed, then LeaveGroup
     return values;
   }
+
+  it('the first FindCoordinator creates __consumer_offsets and answers COORDINATOR_NOT_AVAILABLE until it has a leader', async () => {
+    const find = () =>
+      kafkaRequest('127.0.0.1', broker.port, ApiKey.FindCoordinator, 0, { key: 'early' } as RequestInput<10>);
+    expect((await find()).errorCode).toBe(ErrorCode.COORDINATOR_NOT_AVAILABLE);
+    const found = await waitFor(
+      async () => {
+        const answer = await find();
+        return answer.errorCode === ErrorCode.NONE ? answer : undefined;
+      },
+      { deadlineMs: DEADLINE_MS, what: 'a coordinator for group early', context: () => broker.logTail(40) },
+    );
+    expect(found).toMatchObject({ nodeId: BROKER_ID, host: '127.0.0.1', port: broker.port });
+    const [offsetsTopic] = (await metadata(broker.port, ['__consumer_offsets'])).topics;
+    expect(offsetsTopic.isInternal).toBe(true);
+    expect(offsetsTopic.partitions).toHaveLength(10); // offsets.topic.num.partitions
+    expect(offsetsTopic.partitions.every((p) => p.leaderId === BROKER_ID)).toBe(true);
+  });
 
   it('kafkajs consumes a topic from the beginning, then resumes from the committed offsets', async () => {
     const first = Array.from({ length: 12 }, (_, i) => `order-${i}`);
