@@ -97,7 +97,16 @@ export class GroupCoordinatorShell {
   submit(run: (token: RequestToken, nowMs: number) => GroupCoordinatorReady): Promise<GroupResponse> {
     const token = this.nextToken++;
     const answered = new Promise<GroupResponse>((resolve) => this.waiting.set(token, resolve));
-    this.apply(run(token, this.now()));
+    let ready: GroupCoordinatorReady;
+    try {
+      ready = run(token, this.now());
+    } catch (error) {
+      // An invariant of the core broke (a bug, never bad input): say so loudly; the connection closes.
+      this.waiting.delete(token);
+      this.options.log.fatal({ err: error }, 'group coordinator invariant violated');
+      throw error;
+    }
+    this.apply(ready);
     return answered;
   }
 

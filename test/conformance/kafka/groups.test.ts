@@ -113,6 +113,15 @@ describe.skipIf(skipUnlessAvailable(kcatAvailable()))('consumer groups on the kz
       { deadlineMs: DEADLINE_MS, what: 'a coordinator for group early', context: () => broker.logTail(40) },
     );
     expect(found).toMatchObject({ nodeId: BROKER_ID, host: '127.0.0.1', port: broker.port });
+    // Above the advertised v2 the codec still decodes it: v4 looks up several groups at once.
+    const batched = await kafkaRequest('127.0.0.1', broker.port, ApiKey.FindCoordinator, 4, {
+      keyType: 0,
+      coordinatorKeys: ['early', 'late'],
+    } as RequestInput<10>);
+    expect(batched.coordinators.map((c) => [c.key, c.errorCode, c.nodeId])).toEqual([
+      ['early', ErrorCode.NONE, BROKER_ID],
+      ['late', ErrorCode.NONE, BROKER_ID],
+    ]);
     const [offsetsTopic] = (await metadata(broker.port, ['__consumer_offsets'])).topics;
     expect(offsetsTopic.isInternal).toBe(true);
     expect(offsetsTopic.partitions).toHaveLength(10); // offsets.topic.num.partitions
