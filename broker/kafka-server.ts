@@ -301,7 +301,6 @@ export class KafkaServer implements BrokerAdminView {
       metadataCache,
       topicAdmin,
       groupApis: new GroupApis({
-        brokerId: this._brokerId,
         coordinator: groupCoordinator,
         metadataCache,
         topicAdmin,

@@ -50,7 +50,6 @@ function setUp(replicationFactor = 3) {
     partitionFor: (groupId: string) => partitionFor(groupId, PARTITIONS),
   } as unknown as GroupCoordinatorShell;
   const apis = new GroupApis({
-    brokerId: 1,
     coordinator,
     metadataCache: cache as unknown as MetadataCache,
     topicAdmin,

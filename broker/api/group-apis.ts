@@ -68,7 +68,6 @@ const COORDINATOR_TYPE_GROUP = 0;
 const COORDINATOR_TYPE_TRANSACTION = 1;
 
 export interface GroupApisOptions {
-  readonly brokerId: number;
   readonly coordinator: GroupCoordinatorShell;
   readonly metadataCache: MetadataCache;
   readonly topicAdmin: TopicAdmin;

@@ -54,7 +54,8 @@ export interface GroupCoordinatorShellOptions {
   readonly now?: () => number;
 }
 
-type Led = { readonly generation: number; leaderEpoch: number; loaded: boolean };
+/** One offsets partition this broker leads; a new object per election, so a stale load can tell. */
+type Led = { loaded: boolean };
 
 export class GroupCoordinatorShell {
   readonly core: GroupCoordinator;
@@ -64,9 +65,8 @@ export class GroupCoordinatorShell {
   private nextToken = 1;
   private timer: NodeJS.Timeout | undefined;
   private timerDeadlineMs: number | null = null;
-  /** The offsets partitions this broker leads (loading or loaded), with the leader epoch it leads them in. */
+  /** The offsets partitions this broker leads (loading or loaded). */
   private readonly led = new Map<number, Led>();
-  private nextGeneration = 1;
   private readonly loadWaiters = new Set<() => void>();
   private stopped = false;
 
@@ -124,14 +124,14 @@ export class GroupCoordinatorShell {
       const state = replicaManager.partition(GROUP_METADATA_TOPIC_NAME, partition);
       const leading = state !== undefined && state.leader === brokerId;
       const current = this.led.get(partition);
-      if (leading && current === undefined) this.onElection(partition, state.leaderEpoch);
-      else if (leading && current !== undefined) current.leaderEpoch = state.leaderEpoch;
+      // A new leader epoch while still leading keeps what is loaded (Kafka's onElection does the same).
+      if (leading && current === undefined) this.onElection(partition);
       else if (!leading && current !== undefined) this.onResignation(partition);
     }
   }
 
-  private onElection(partition: number, leaderEpoch: number): void {
-    const led: Led = { generation: this.nextGeneration++, leaderEpoch, loaded: false };
+  private onElection(partition: number): void {
+    const led: Led = { loaded: false };
     this.led.set(partition, led);
     this.apply(this.core.beginLoading(partition, this.now()));
     // Read the log outside the LeaderAndIsr request, as Kafka's scheduler thread does.
@@ -293,7 +293,7 @@ export class GroupCoordinatorShell {
 export function readOffsetsPartition(log: {
   readonly logStartOffset: bigint;
   readonly logEndOffset: bigint;
-  read: ReplicaManagerLogRead;
+  read: LogRead;
 }): LoadedRecord[] {
   const records: LoadedRecord[] = [];
   const end = log.logEndOffset;
@@ -319,7 +319,7 @@ export function readOffsetsPartition(log: {
   return records;
 }
 
-type ReplicaManagerLogRead = (
+type LogRead = (
   offset: bigint,
   options: { maxBytes: number; maxOffset?: bigint; minOneMessage?: boolean },
 ) => { error: null; records: Uint8Array } | { error: string };
