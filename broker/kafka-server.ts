@@ -44,6 +44,7 @@ import type {
   PartitionView,
   ReplicaStateView,
 } from './admin-http/broker-admin-view.ts';
+import { GroupApis } from './api/group-apis.ts';
 import { KafkaApis } from './api/kafka-apis.ts';
 import { ControllerChannelManager } from './controller-channel/controller-channel-manager.ts';
 import type { ControllerResponse } from './controller-channel/controller-requests-codec.ts';
@@ -51,6 +52,7 @@ import { checkOrWriteMetaProperties, readMetaProperties } from './log/meta-prope
 import { LogManager } from './log/log-manager.ts';
 import { logConfigWithTopicOverrides, type LogConfig } from './log/log-config.ts';
 import { SocketServer, type RequestHandler } from './network/socket-server.ts';
+import { GroupCoordinatorShell } from './server/group-coordinator-shell.ts';
 import { MetadataCache } from './server/metadata-cache.ts';
 import { IsrChangePropagation, ISR_CHANGE_PROPAGATION_CHECK_MS } from './server/isr-change-propagation.ts';
 import { ReplicaFetcherManager } from './server/replica-fetcher-manager.ts';
@@ -135,6 +137,7 @@ export class KafkaServer implements BrokerAdminView {
   private fetcherManager: ReplicaFetcherManager | undefined;
   private isrPropagation: IsrChangePropagation | undefined;
   private topicAdmin: ZkTopicAdmin | undefined;
+  private groupCoordinator: GroupCoordinatorShell | undefined;
   private apis: KafkaApis | undefined;
   private readonly socketServers: { endPoint: EndPoint; server: SocketServer; port: number }[] = [];
   private advertised: EndPoint[] = [];
@@ -313,15 +316,35 @@ export class KafkaServer implements BrokerAdminView {
       log: this.componentLog('admin-manager'),
     });
     const topicAdmin = this.topicAdmin;
+    const groupCoordinator = new GroupCoordinatorShell({
+      brokerId: this._brokerId,
+      config,
+      replicaManager: this.replicaManager,
+      partitionExists: (topic, partition) => metadataCache.partition(topic, partition) !== undefined,
+      log: this.componentLog('group-coordinator'),
+    });
+    this.groupCoordinator = groupCoordinator;
     this.apis = new KafkaApis({
       brokerId: this._brokerId,
       clusterId: () => this._clusterId,
       replicaManager: this.replicaManager,
       metadataCache,
       topicAdmin,
+      groupApis: new GroupApis({
+        coordinator: groupCoordinator,
+        metadataCache,
+        topicAdmin,
+        offsetsTopicNumPartitions: config.offsetsTopicNumPartitions,
+        offsetsTopicReplicationFactor: config.offsetsTopicReplicationFactor,
+        offsetsTopicSegmentBytes: config.offsetsTopicSegmentBytes,
+        log: this.componentLog('group-apis'),
+      }),
       autoCreateTopicsEnable: config.autoCreateTopicsEnable,
       log: this.componentLog('kafka-apis'),
-      onStateChanged: () => topicAdmin.onMetadataUpdated(),
+      onStateChanged: () => {
+        topicAdmin.onMetadataUpdated();
+        groupCoordinator.onLeadershipChange();
+      },
       brokerEpoch: () => this.brokerEpoch,
       controlledShutdown: async (brokerId, brokerEpoch) => {
         const reply = await this.driver!.controlledShutdown(brokerId, brokerEpoch);
@@ -773,6 +796,7 @@ export class KafkaServer implements BrokerAdminView {
     });
     stopChannel(); // in case an election finishing meanwhile opened a new one
     this.topicAdmin?.close();
+    this.groupCoordinator?.shutdown();
     await step('replica fetchers', () => this.fetcherManager?.shutdown());
     this.replicaManager?.shutdown();
     await step('zookeeper', () => this.kafkaZk?.close());

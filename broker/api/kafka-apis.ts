@@ -15,6 +15,7 @@ import {
   type UnsupportedRequest,
 } from '../../client/protocol/index.ts';
 import type { ConnectionInfo, HandlerResult, RequestHandler } from '../network/socket-server.ts';
+import { GROUP_API_KEYS, GROUP_VERSION_CAPS, isGroupRequest, type GroupApis } from './group-apis.ts';
 import type { MetadataCache } from '../server/metadata-cache.ts';
 import type { ReplicaManager } from '../server/replica-manager.ts';
 
@@ -52,6 +53,8 @@ export interface KafkaApisOptions {
   replicaManager: ReplicaManager;
   metadataCache: MetadataCache;
   topicAdmin: TopicAdmin;
+  /** FindCoordinator and the group APIs (group-apis.ts). */
+  groupApis: GroupApis;
   autoCreateTopicsEnable: boolean;
   log: Logger;
   /** Called after UpdateMetadata / LeaderAndIsr / StopReplica changed something (dashboards, tests). */
@@ -71,10 +74,14 @@ export interface KafkaApisOptions {
   ) => Promise<{ error: string; partitionsRemaining: readonly { topic: string; partition: number }[] }>;
 }
 
-/** Until topic ids exist: the highest Metadata and Fetch versions that do not need them. */
+/**
+ * Until topic ids exist: the highest Metadata and Fetch versions that do not need them. The group APIs stop
+ * at their last non-flexible versions (group-apis.ts).
+ */
 export const VERSION_CAPS: Partial<Record<number, number>> = {
   [ApiKey.Metadata]: 9,
   [ApiKey.Fetch]: 12,
+  ...GROUP_VERSION_CAPS,
 };
 
 const INTERNAL_TOPICS = new Set(['__consumer_offsets']);
@@ -91,7 +98,7 @@ function notControllerResults(topics: readonly { name: string }[]) {
 /**
  * The APIs this broker answers, and so the only ones ApiVersions advertises: a client that sees an API
  * advertised sends it and waits for the answer (kafkajs, librdkafka and @platformatic/kafka all do), so
- * advertising one we do not serve would hang it. Group APIs join this list when the GroupCoordinator is wired.
+ * advertising one we do not serve would hang it.
  */
 export const SERVED_API_KEYS: ReadonlySet<number> = new Set([
   ApiKey.Produce,
@@ -107,6 +114,7 @@ export const SERVED_API_KEYS: ReadonlySet<number> = new Set([
   ApiKey.CreatePartitions,
   ApiKey.OffsetForLeaderEpoch,
   ApiKey.ControlledShutdown,
+  ...GROUP_API_KEYS,
 ]);
 
 /** A request for an API we do not advertise: the connection is closed, as Kafka closes it for unknown keys. */
@@ -135,7 +143,8 @@ export class KafkaApis implements RequestHandler {
     return null;
   }
 
-  handle(request: DecodedRequest, _connection: ConnectionInfo): HandlerResult | Promise<HandlerResult> {
+  handle(request: DecodedRequest, connection: ConnectionInfo): HandlerResult | Promise<HandlerResult> {
+    if (isGroupRequest(request)) return this.options.groupApis.handle(request, connection);
     switch (request.apiKey) {
       case ApiKey.ApiVersions:
         return this.respond(request, {

@@ -22,12 +22,14 @@ import { buildRecordBatch } from '../../../client/protocol/records/record-batch-
 import { SERVED_API_KEYS } from '../../../broker/api/kafka-apis.ts';
 import { Prng } from '../../../deploy/sim/prng.ts';
 import { startZooKeeper, type ZooKeeperServer } from '../../support/zookeeper-servers.ts';
+import { waitFor } from '../../support/process.ts';
 import { kafkaRequest, metadata, startBroker, type BrokerProcess } from './broker-harness.ts';
 
 const HOST = '127.0.0.1';
 const SEED = Number(process.env.KZLAB_FUZZ_SEED ?? Date.now() % 2 ** 31);
 const FUZZ_BUDGET_MS = 10_000;
 const TOPIC = 'fuzz-canary';
+const GROUP = 'fuzz-group';
 
 /** The simulator's seeded PRNG (mulberry32), so that a failing run can be replayed from its seed. */
 function rng(seed: number): {
@@ -103,6 +105,79 @@ function produceBody(records: Uint8Array): RequestInput<0> {
   } as RequestInput<0>;
 }
 
+/** Valid requests of every group API, to be bit-flipped (their bodies then reach the coordinator core). */
+function groupFrames(): Buffer[] {
+  const header = { correlationId: 1, clientId: 'fuzz' };
+  const subscription = new Uint8Array([
+    0,
+    0,
+    0,
+    0,
+    0,
+    1,
+    0,
+    11,
+    ...Buffer.from('fuzz-canary'),
+    255,
+    255,
+    255,
+    255,
+  ]);
+  const frames = [
+    encodeRequestFrame(ApiKey.FindCoordinator, 2, header, { key: GROUP, keyType: 0 } as RequestInput<10>),
+    encodeRequestFrame(ApiKey.JoinGroup, 5, header, {
+      groupId: GROUP,
+      sessionTimeoutMs: 10_000,
+      rebalanceTimeoutMs: 1_000,
+      memberId: '',
+      groupInstanceId: null,
+      protocolType: 'consumer',
+      protocols: [{ name: 'range', metadata: subscription }],
+    } as RequestInput<11>),
+    encodeRequestFrame(ApiKey.SyncGroup, 3, header, {
+      groupId: GROUP,
+      generationId: 1,
+      memberId: 'fuzz-member',
+      groupInstanceId: null,
+      assignments: [{ memberId: 'fuzz-member', assignment: subscription }],
+    } as RequestInput<14>),
+    encodeRequestFrame(ApiKey.Heartbeat, 3, header, {
+      groupId: GROUP,
+      generationId: 1,
+      memberId: 'fuzz-member',
+      groupInstanceId: null,
+    } as RequestInput<12>),
+    encodeRequestFrame(ApiKey.LeaveGroup, 3, header, {
+      groupId: GROUP,
+      members: [{ memberId: 'fuzz-member', groupInstanceId: null }],
+    } as RequestInput<13>),
+    encodeRequestFrame(ApiKey.OffsetCommit, 7, header, {
+      groupId: GROUP,
+      generationId: -1,
+      memberId: '',
+      groupInstanceId: null,
+      topics: [
+        {
+          name: TOPIC,
+          partitions: [
+            { partitionIndex: 0, committedOffset: 5n, committedLeaderEpoch: -1, committedMetadata: 'm' },
+          ],
+        },
+      ],
+    } as RequestInput<8>),
+    encodeRequestFrame(ApiKey.OffsetFetch, 5, header, {
+      groupId: GROUP,
+      topics: [{ name: TOPIC, partitionIndexes: [0] }],
+    } as RequestInput<9>),
+    encodeRequestFrame(ApiKey.DescribeGroups, 4, header, {
+      groups: [GROUP, 'other'],
+      includeAuthorizedOperations: true,
+    } as RequestInput<15>),
+    encodeRequestFrame(ApiKey.ListGroups, 2, header, {} as RequestInput<16>),
+  ];
+  return frames.map((frame) => Buffer.from(frame));
+}
+
 function canaryBatch(text: string): Uint8Array {
   return buildRecordBatch(
     { records: [{ key: null, value: new TextEncoder().encode(text) }], defaultTimestamp: BigInt(Date.now()) },
@@ -117,6 +192,28 @@ describe(`fuzzing a live broker process (seed ${SEED})`, () => {
   const produce = async (records: Uint8Array) => {
     const response = await kafkaRequest(HOST, broker.port, ApiKey.Produce, 7, produceBody(records));
     return response.responses[0]!.partitionResponses[0]!;
+  };
+  /** OffsetCommit (simple consumer: generation -1) then OffsetFetch; the offset read back, or the error. */
+  const commitAndFetch = async (groupId: string, offset: bigint): Promise<bigint | string> => {
+    const committed = await kafkaRequest(HOST, broker.port, ApiKey.OffsetCommit, 2, {
+      groupId,
+      generationId: -1,
+      memberId: '',
+      retentionTimeMs: -1n,
+      topics: [
+        { name: TOPIC, partitions: [{ partitionIndex: 0, committedOffset: offset, committedMetadata: '' }] },
+      ],
+    } as RequestInput<8>);
+    const commitError = committed.topics[0]!.partitions[0]!.errorCode;
+    if (commitError !== ErrorCode.NONE) return `OffsetCommit error ${commitError}`;
+    const fetched = await kafkaRequest(HOST, broker.port, ApiKey.OffsetFetch, 1, {
+      groupId,
+      topics: [{ name: TOPIC, partitionIndexes: [0] }],
+    } as RequestInput<9>);
+    const partition = fetched.topics[0]!.partitions[0]!;
+    return partition.errorCode === ErrorCode.NONE
+      ? partition.committedOffset
+      : `OffsetFetch error ${partition.errorCode}`;
   };
   const fetchAll = async () => {
     const response = await kafkaRequest(HOST, broker.port, ApiKey.Fetch, 4, {
@@ -146,6 +243,15 @@ describe(`fuzzing a live broker process (seed ${SEED})`, () => {
     expect(created.topics[0]!.errorCode).toBe(0);
     for (const text of ['before the fuzz #1', 'before the fuzz #2'])
       expect((await produce(canaryBatch(text))).errorCode).toBe(0);
+    // The group coordinator up (the first FindCoordinator creates __consumer_offsets), so that fuzzed group
+    // requests reach it rather than bouncing off COORDINATOR_NOT_AVAILABLE.
+    await waitFor(
+      async () =>
+        (await kafkaRequest(HOST, broker.port, ApiKey.FindCoordinator, 0, { key: GROUP } as RequestInput<10>))
+          .errorCode === ErrorCode.NONE,
+      { deadlineMs: 20_000, what: 'a group coordinator', context: () => broker.logTail(40) },
+    );
+    expect(await commitAndFetch(GROUP, 7n)).toBe(7n);
   }, 60_000);
 
   afterAll(async () => {
@@ -186,13 +292,9 @@ describe(`fuzzing a live broker process (seed ${SEED})`, () => {
     expect(versions.apiKeys.map((range) => range.apiKey).sort((a, b) => a - b)).toEqual(
       [...SERVED_API_KEYS].sort((a, b) => a - b),
     );
-    // FindCoordinator v0 (key 10) decodes fine but is not served yet.
-    const findCoordinator = rawRequest(
-      ApiKey.FindCoordinator,
-      0,
-      Buffer.from([0, 5, ...Buffer.from('group')]),
-    );
-    const outcome = await exchange(broker.port, findCoordinator, 5000);
+    // InitProducerId v0 (key 22: a null transactional id, a timeout) decodes fine but is not served.
+    const initProducerId = rawRequest(ApiKey.InitProducerId, 0, Buffer.from([0xff, 0xff, 0, 0, 0xea, 0x60]));
+    const outcome = await exchange(broker.port, initProducerId, 5000);
     expect(outcome.closedByServer).toBe(true);
     expect(outcome.frames).toHaveLength(0);
   });
@@ -238,6 +340,7 @@ describe(`fuzzing a live broker process (seed ${SEED})`, () => {
           clientSoftwareVersion: '1',
         } as RequestInput<18>),
       ),
+      ...groupFrames(),
     ];
     const started = Date.now();
     let connections = 0;
@@ -275,5 +378,12 @@ describe(`fuzzing a live broker process (seed ${SEED})`, () => {
     expect(text).toContain('before the fuzz #1');
     expect(text).toContain('before the fuzz #2');
     expect((await produce(canaryBatch('after the fuzz'))).errorCode).toBe(0);
+    // The group coordinator too: the offset committed before is there, and a new commit reads back.
+    const before = await kafkaRequest(HOST, broker.port, ApiKey.OffsetFetch, 1, {
+      groupId: GROUP,
+      topics: [{ name: TOPIC, partitionIndexes: [0] }],
+    } as RequestInput<9>);
+    expect(before.topics[0]!.partitions[0]!.errorCode).toBe(ErrorCode.NONE);
+    expect(await commitAndFetch('after-the-fuzz', 42n)).toBe(42n);
   }, 60_000);
 });

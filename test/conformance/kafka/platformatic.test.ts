@@ -2,8 +2,10 @@
 // and picks, per API, the highest version it implements within the broker's range
 // (dist/clients/base/base.js kGetApi), so with our caps it speaks Metadata v9 and Fetch v12, where it
 // uses the topic name in place of a topic id (dist/apis/metadata/metadata-v9.js). The Consumer needs a
-// groupId option, but Consumer.fetch and Consumer.listOffsets use no group APIs, which our broker does
-// not serve yet: consume() (a group member's stream) is not covered here.
+// groupId option, but Consumer.fetch and Consumer.listOffsets use no group APIs. consume() (a group
+// member's stream) is not covered: this client implements only the flexible versions of the group APIs
+// (JoinGroup v6+, OffsetFetch v8+, …), and our broker advertises them up to the last non-flexible ones
+// (broker/api/group-apis.ts, as kafka-clients.md recommends for kafkajs and librdkafka).
 import { Admin, Consumer, Producer, stringSerializers, type MultipleErrors } from '@platformatic/kafka';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
