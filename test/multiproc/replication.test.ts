@@ -21,7 +21,7 @@ import {
 } from './replication-support.ts';
 
 type Target = 'leader' | 'controller';
-type Mode = 'clean_shutdown' | 'hard_shutdown' | 'clean_bounce' | 'hard_bounce';
+type Mode = 'clean_shutdown' | 'hard_shutdown' | 'clean_bounce' | 'hard_bounce' | 'pause_past_session';
 
 const RECORDS = 5000;
 const BOUNCES = 5;
@@ -31,6 +31,7 @@ const CASES: { target: Target; mode: Mode }[] = [
   { target: 'leader', mode: 'hard_shutdown' },
   { target: 'leader', mode: 'clean_bounce' },
   { target: 'leader', mode: 'hard_bounce' },
+  { target: 'leader', mode: 'pause_past_session' },
   { target: 'controller', mode: 'clean_shutdown' },
   { target: 'controller', mode: 'hard_shutdown' },
   { target: 'controller', mode: 'clean_bounce' },
@@ -54,6 +55,11 @@ describe('replication_test: RF=3, min.insync.replicas=2, acks=all', () => {
   /** Stops `id` cleanly or with kill -9; for a clean stop, leadership must have moved before it exits. */
   async function takeDown(id: number, mode: Mode, topics: string[]): Promise<void> {
     const broker = cluster.broker(id);
+    if (mode === 'pause_past_session') {
+      // SIGSTOP: a zombie that does not know its session expires and its leadership moves.
+      process.kill(broker.pid, 'SIGSTOP');
+      return;
+    }
     if (mode === 'hard_shutdown' || mode === 'hard_bounce') {
       await broker.kill9();
       return;
@@ -94,10 +100,15 @@ describe('replication_test: RF=3, min.insync.replicas=2, acks=all', () => {
     }
   }
 
-  async function bringBack(id: number, topics: string[]): Promise<void> {
+  async function bringBack(id: number, mode: Mode, topics: string[]): Promise<void> {
     const broker = cluster.broker(id);
-    await broker.start();
-    await waitReady(broker, { readyDeadlineMs: 2 * SESSION_TIMEOUT_MS + 20_000 });
+    if (mode === 'pause_past_session') {
+      // It wakes up, finds its session expired, registers again and follows (truncating if it must).
+      process.kill(broker.pid, 'SIGCONT');
+    } else {
+      await broker.start();
+      await waitReady(broker, { readyDeadlineMs: 2 * SESSION_TIMEOUT_MS + 20_000 });
+    }
     for (const topic of topics) {
       await cluster.waitState(topic, `broker ${id} back in the ISR`, (s) => s.isr.length === 3, 30_000);
     }
@@ -138,7 +149,7 @@ describe('replication_test: RF=3, min.insync.replicas=2, acks=all', () => {
             await waitFailover(target, victim, topics, before);
             // Writes go on with two brokers (ISR of 2 = min.insync.replicas).
             await progress(200);
-            await bringBack(victim, topics);
+            await bringBack(victim, mode, topics);
           }
           await Promise.all(producers.map((p) => p.reached(RECORDS, 120_000)));
         } finally {
