@@ -50,6 +50,16 @@ describe('replication simulation: 3 brokers, RF 3, acks=all, min.insync.replicas
     expect(b.journal).toEqual(a.journal);
     expect(b.acked).toBe(a.acked);
     expect(runReplicationSeed({ seed: 43 }).journal).not.toEqual(a.journal);
+    expect(a.replay).toBe('npx kzlab sim replication --seed 42');
+    const variant = {
+      acks: 1,
+      minInsyncReplicas: 1,
+      uncleanLeaderElection: true,
+      leaderEpochs: false,
+    } as const;
+    expect(runReplicationSeed({ seed: 5, ...variant, steps: 10, calmSteps: 60 }).replay).toBe(
+      'npx kzlab sim replication --seed 5 --acks 1 --min-isr 1 --unclean --truncate-to-hw',
+    );
   });
 
   test('without faults every record is acknowledged and nobody changes leader', () => {

@@ -1035,7 +1035,7 @@ function replayCommand(options: Required<ReplicationSimOptions>): string {
   if (options.acks !== 'all') flags.push(`--acks ${options.acks}`);
   if (options.minInsyncReplicas !== 2) flags.push(`--min-isr ${options.minInsyncReplicas}`);
   if (options.uncleanLeaderElection) flags.push('--unclean');
-  if (!options.leaderEpochs) flags.push('--no-epochs');
+  if (!options.leaderEpochs) flags.push('--truncate-to-hw');
   if (!options.nemesis) flags.push('--calm');
   return `npx kzlab sim replication ${flags.join(' ')}`;
 }
