@@ -45,6 +45,18 @@ acknowledged record is lost, leader HWs never go back, one controller per epoch,
       default: false,
       description: 'replication: unclean.leader.election.enable=true',
     },
+    'isr-writes': {
+      type: 'string',
+      default: 'atomic',
+      valueName: 'atomic|async|async-maximal',
+      description: "replication: how a leader's ISR change reaches ZooKeeper",
+    },
+    'zk-write-delay': {
+      type: 'number',
+      default: 0,
+      valueName: 'MS',
+      description: 'replication: longest delay of an async ISR write to ZooKeeper (0 = network delay)',
+    },
     'truncate-to-hw': {
       type: 'boolean',
       default: false,
@@ -92,6 +104,8 @@ async function runReplication(
     'min-isr': number;
     unclean: boolean;
     'truncate-to-hw': boolean;
+    'isr-writes': string;
+    'zk-write-delay': number;
   },
   io: { stdout(text: string): void; stderr(text: string): void },
 ): Promise<number> {
@@ -100,9 +114,16 @@ async function runReplication(
     io.stderr('kzlab sim replication: --acks must be all or 1\n');
     return 2;
   }
+  const isrWrites = flags['isr-writes'];
+  if (isrWrites !== 'atomic' && isrWrites !== 'async' && isrWrites !== 'async-maximal') {
+    io.stderr('kzlab sim replication: --isr-writes must be atomic, async or async-maximal\n');
+    return 2;
+  }
   let failed = 0;
   for (let seed = flags.seed; seed < flags.seed + flags.seeds; seed++) {
     const result = runReplicationSeed({
+      isrWrites,
+      zkWriteDelayMaxMs: flags['zk-write-delay'],
       seed,
       acks: flags.acks === 'all' ? 'all' : 1,
       minInsyncReplicas: flags['min-isr'],

@@ -11,7 +11,9 @@
 //    closures delivered after a random delay, the produce purgatory, the HW checkpoint (every 5 s; a
 //    restart resumes from it), ZooKeeper sessions, the /controller race and the leader's conditional ISR
 //    write. Controller ZooKeeper operations run to completion atomically (no interleaving with leaders'
-//    ISR writes inside one controller event). A crash keeps the whole log (process crash: the page cache
+//    ISR writes inside one controller event). A leader's ISR write is atomic like Kafka 2.4's by default;
+//    `isrWrites: 'async'` models kzlab's ReplicaManager (a promise; the HW uses the old ISR until it
+//    settles) and 'async-maximal' the proposed fix (old ∪ proposed ISR while pending). A crash keeps the whole log (process crash: the page cache
 //    survives); power loss is not simulated. This does not exercise broker/replica's shell code.
 //
 // Faults (chosen by the seed): kill/restart a broker, pause a broker (its session expires if the pause
@@ -60,6 +62,16 @@ export interface ReplicationSimOptions {
   leaderEpochs?: boolean;
   /** false: no faults. */
   nemesis?: boolean;
+  /**
+   * How a leader's ISR change reaches ZooKeeper: 'atomic' (Kafka 2.4: the ZooKeeper write happens under
+   * the partition's ISR lock, so no HW computation sees the old ISR once the new one is in ZooKeeper);
+   * 'async' (kzlab's ReplicaManager: the write is a promise, and until it settles the HW is computed with
+   * the old in-memory ISR); 'async-maximal' (async, but while a change is pending the HW counts the union
+   * of the old and the proposed ISR, as KIP-497's AlterIsr does).
+   */
+  isrWrites?: 'atomic' | 'async' | 'async-maximal';
+  /** With async ISR writes: the longest time a write takes to reach ZooKeeper (default: the network's). */
+  zkWriteDelayMaxMs?: number;
   partitions?: number;
 }
 
@@ -122,6 +134,8 @@ class Replica {
   leaderEpoch = -1;
   isr: number[] = [];
   zkVersion = 0;
+  /** An ISR change sent to ZooKeeper and not yet answered (isrWrites 'async…'). */
+  pendingIsr: readonly number[] | undefined;
   // leader side
   followers = new Map<number, FollowerFetchState>();
   epochStartOffset = 0n;
@@ -160,6 +174,7 @@ class Replica {
     this.leader = -1;
     this.leaderEpoch = -1;
     this.isr = [];
+    this.pendingIsr = undefined;
     this.followers = new Map();
     this.purgatory = [];
     this.phase = 'idle';
@@ -259,6 +274,8 @@ export class ReplicationSim {
       leaderEpochs: true,
       nemesis: true,
       partitions: 2,
+      isrWrites: 'atomic',
+      zkWriteDelayMaxMs: 0,
       ...(Object.fromEntries(
         Object.entries(options).filter(([, v]) => v !== undefined),
       ) as ReplicationSimOptions),
@@ -484,6 +501,10 @@ export class ReplicationSim {
 
   /** The leader's own ISR change: a conditional write on its cached zkVersion (§3.4). */
   private writeIsr(broker: SimBroker, replica: Replica, isr: number[], why: string): boolean {
+    if (this.options.isrWrites !== 'atomic') {
+      this.writeIsrAsync(broker, replica, isr, why);
+      return false;
+    }
     if (!this.sessionValid(broker)) return false;
     const partition = tp(replica.partition);
     const state = this.model.state(partition);
@@ -499,6 +520,51 @@ export class ReplicationSim {
     this.log(`broker ${broker.id}: ${why} ISR of p${replica.partition} [${replica.isr}]→[${isr}]`);
     replica.isr = [...isr];
     return true;
+  }
+
+  /** The write travels to ZooKeeper, is applied there, and the answer travels back (isrWrites 'async…'). */
+  private writeIsrAsync(broker: SimBroker, replica: Replica, isr: number[], why: string): void {
+    if (replica.pendingIsr !== undefined || !this.sessionValid(broker)) return;
+    const pending = [...isr];
+    replica.pendingIsr = pending;
+    const partition = tp(replica.partition);
+    const expectedVersion = replica.zkVersion;
+    const sessionEpoch = broker.sessionEpoch;
+    const incarnation = broker.incarnation;
+    const previousIsr = replica.isr;
+    this.queue.after(this.prng.int(1, this.options.zkWriteDelayMaxMs || this.maxDelayMs), () => {
+      let newVersion: number | undefined;
+      const state = this.model.state(partition);
+      if (
+        this.registered.get(broker.id)?.epoch === sessionEpoch &&
+        state?.leaderAndIsr.zkVersion === expectedVersion
+      ) {
+        this.model.leaderUpdatesIsr(partition, pending);
+        this.model.addIsrChangeNotification([partition]);
+        newVersion = expectedVersion + 1;
+        this.log(
+          `broker ${broker.id}: ${why} ISR of p${replica.partition} [${previousIsr}]→[${pending}] written to ZooKeeper`,
+        );
+      }
+      this.queue.after(this.prng.int(1, this.maxDelayMs), () => {
+        if (broker.incarnation !== incarnation) return;
+        const settle = () => {
+          if (replica.pendingIsr !== pending) return; // superseded by a LeaderAndIsr
+          replica.pendingIsr = undefined;
+          if (newVersion === undefined) {
+            this.log(
+              `broker ${broker.id}: ${why} ISR [${pending}] of p${replica.partition}: BADVERSION, keeps [${replica.isr}]`,
+            );
+            return;
+          }
+          replica.isr = [...pending];
+          replica.zkVersion = newVersion;
+          this.maybeIncrementHw(broker, replica);
+        };
+        if (broker.paused) broker.deferred.push(settle);
+        else settle();
+      });
+    });
   }
 
   // ───────────── brokers ─────────────
@@ -601,6 +667,7 @@ export class ReplicationSim {
   private makeLeader(broker: SimBroker, replica: Replica, state: LeaderAndIsrPartitionState): void {
     if (replica.role !== 'leader') replica.purgatory = [];
     replica.role = 'leader';
+    replica.pendingIsr = undefined;
     replica.leader = broker.id;
     replica.leaderEpoch = state.leaderEpoch;
     replica.isr = [...state.isr];
@@ -625,6 +692,7 @@ export class ReplicationSim {
       this.reply(pending.requestId, { ok: false, error: 'NOT_LEADER_FOR_PARTITION' });
     replica.purgatory = [];
     replica.role = 'follower';
+    replica.pendingIsr = undefined;
     replica.leader = state.leader;
     replica.leaderEpoch = state.leaderEpoch;
     replica.isr = [...state.isr];
@@ -643,10 +711,11 @@ export class ReplicationSim {
   }
 
   private leaderView(broker: SimBroker, replica: Replica) {
+    const pending = this.options.isrWrites === 'async-maximal' ? replica.pendingIsr : undefined;
     return {
       leaderId: broker.id,
       leaderLogEndOffset: replica.leo,
-      isr: replica.isr,
+      isr: pending === undefined ? replica.isr : [...new Set([...replica.isr, ...pending])],
       followers: replica.followers,
       replicaLagTimeMaxMs: LAG_MS,
       nowMs: this.now,
@@ -1037,6 +1106,8 @@ function replayCommand(options: Required<ReplicationSimOptions>): string {
   if (options.uncleanLeaderElection) flags.push('--unclean');
   if (!options.leaderEpochs) flags.push('--truncate-to-hw');
   if (!options.nemesis) flags.push('--calm');
+  if (options.isrWrites !== 'atomic') flags.push(`--isr-writes ${options.isrWrites}`);
+  if (options.zkWriteDelayMaxMs > 0) flags.push(`--zk-write-delay ${options.zkWriteDelayMaxMs}`);
   return `npx kzlab sim replication ${flags.join(' ')}`;
 }
 
