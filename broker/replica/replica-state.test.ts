@@ -289,6 +289,42 @@ describe('§3.4 ISR expand', () => {
     expect(mayJoinIsr(leo, hw, epochStart)).toBe(expected);
   });
 
+  it('while an expand is being written to ZooKeeper, the HW over the old ISR outruns the joiner; over old ∪ proposed it does not', () => {
+    // Leader 1, ISR [1,3]; follower 2 has been catching up for a long time (never at the moving end) and
+    // has just reached the HW (5): it may join, and the leader sends ISR [1,2,3] to ZooKeeper. Until the
+    // answer comes back, ZooKeeper already lists 2 as in sync. Kafka 2.4 blocks HW updates during that
+    // write (ISR write lock); KIP-497 counts the union of both ISRs while an AlterIsr is pending.
+    const now = T0 + 3 * LAG;
+    const follower2 = updateFollowerFetchState(
+      {
+        logEndOffset: 3n,
+        lastCaughtUpTimeMs: T0,
+        lastFetchLeaderLogEndOffset: 6n,
+        lastFetchTimeMs: now - 100,
+      },
+      5n,
+      8n,
+      now,
+    );
+    expect(follower2.lastCaughtUpTimeMs).toBe(T0);
+    expect(mayJoinIsr(5n, 5n, 0n)).toBe(true);
+    const follower3 = updateFollowerFetchState(initialFollowerState(true, now), 8n, 8n, now);
+    const followers = new Map([
+      [2, follower2],
+      [3, follower3],
+    ]);
+    const view = (isr: number[]) => ({
+      leaderId: 1,
+      leaderLogEndOffset: 8n,
+      isr,
+      followers,
+      replicaLagTimeMaxMs: LAG,
+      nowMs: now,
+    });
+    expect(highWatermarkCandidate(view([1, 3]))).toBe(8n); // offsets 5–7 acked without 2, which ZooKeeper calls in sync
+    expect(highWatermarkCandidate(view([1, 2, 3]))).toBe(5n);
+  });
+
   it('removed, catches up, rejoins on the fetch that shows it has the HW and the epoch start', () => {
     const m = new LeaderModel([2, 3], [1, 2, 3], T0);
     m.append(4);
