@@ -71,8 +71,8 @@ export interface PartitionState {
   lastSentHighWatermark: Map<number, bigint>;
   /** As leader: the log end offset when this leader epoch began (a joining follower must have reached it). */
   leaderEpochStartOffset: bigint;
-  /** An ISR write to ZooKeeper is under way (one at a time per partition). */
-  isrUpdateInFlight: boolean;
+  /** The ISR being written to ZooKeeper, if a write is under way (one at a time per partition). */
+  pendingIsr: number[] | undefined;
 }
 
 export interface FetchPartitionRequest {
@@ -186,7 +186,7 @@ export class ReplicaManager {
           followers: new Map(),
           lastSentHighWatermark: new Map(),
           leaderEpochStartOffset: log.logEndOffset,
-          isrUpdateInFlight: false,
+          pendingIsr: undefined,
         };
         this.partitions.set(key(topic, state.partitionIndex), partition);
         if (partition.leader === this.brokerId) {
@@ -386,10 +386,14 @@ export class ReplicaManager {
   }
 
   private leaderView(partition: PartitionState) {
+    // While an ISR write is pending, ZooKeeper may already list a joining follower as in sync (and the
+    // controller may elect it): count the old and the proposed ISR alike, as KIP-497 does, so the HW
+    // never passes a replica ZooKeeper calls in sync. Kafka 2.4 gets this by writing under the ISR lock.
+    const pending = partition.pendingIsr;
     return {
       leaderId: this.brokerId,
       leaderLogEndOffset: partition.log.logEndOffset,
-      isr: partition.isr,
+      isr: pending === undefined ? partition.isr : [...new Set([...partition.isr, ...pending])],
       followers: partition.followers,
       replicaLagTimeMaxMs: this.replicaLagTimeMaxMs,
       nowMs: this.now(),
@@ -408,7 +412,7 @@ export class ReplicaManager {
    */
   maybeShrinkIsr(): void {
     for (const partition of this.partitions.values()) {
-      if (partition.leader !== this.brokerId || partition.isrUpdateInFlight) continue;
+      if (partition.leader !== this.brokerId || partition.pendingIsr !== undefined) continue;
       const outOfSync = outOfSyncReplicas(this.leaderView(partition));
       if (outOfSync.length === 0) continue;
       const newIsr = partition.isr.filter((replica) => !outOfSync.includes(replica));
@@ -424,7 +428,7 @@ export class ReplicaManager {
   private maybeExpandIsr(partition: PartitionState, replicaId: number): void {
     if (
       partition.isr.includes(replicaId) ||
-      partition.isrUpdateInFlight ||
+      partition.pendingIsr !== undefined ||
       !partition.replicas.includes(replicaId)
     )
       return;
@@ -443,7 +447,7 @@ export class ReplicaManager {
   ): void {
     const updater = this.options.isrUpdater;
     if (updater === undefined) return;
-    partition.isrUpdateInFlight = true;
+    partition.pendingIsr = newIsr;
     const update: IsrUpdate = {
       topic: partition.topic,
       partition: partition.partition,
@@ -485,7 +489,7 @@ export class ReplicaManager {
         log.warn({ err: error, isr: newIsr }, 'ISR change could not be written to ZooKeeper'),
       )
       .finally(() => {
-        partition.isrUpdateInFlight = false;
+        partition.pendingIsr = undefined;
       });
   }
 
