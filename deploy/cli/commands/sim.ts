@@ -48,7 +48,7 @@ acknowledged record is lost, leader HWs never go back, one controller per epoch,
     'isr-writes': {
       type: 'string',
       default: 'atomic',
-      valueName: 'atomic|async|async-maximal',
+      valueName: 'atomic|async|async-maximal|async-maximal-checked',
       description: "replication: how a leader's ISR change reaches ZooKeeper",
     },
     'zk-write-delay': {
@@ -56,6 +56,12 @@ acknowledged record is lost, leader HWs never go back, one controller per epoch,
       default: 0,
       valueName: 'MS',
       description: 'replication: longest delay of an async ISR write to ZooKeeper (0 = network delay)',
+    },
+    'zk-answer-loss': {
+      type: 'number',
+      default: 0,
+      valueName: 'P',
+      description: "replication: chance that an async ISR write's answer is lost after ZooKeeper applied it",
     },
     'truncate-to-hw': {
       type: 'boolean',
@@ -106,6 +112,7 @@ async function runReplication(
     'truncate-to-hw': boolean;
     'isr-writes': string;
     'zk-write-delay': number;
+    'zk-answer-loss': number;
   },
   io: { stdout(text: string): void; stderr(text: string): void },
 ): Promise<number> {
@@ -115,8 +122,15 @@ async function runReplication(
     return 2;
   }
   const isrWrites = flags['isr-writes'];
-  if (isrWrites !== 'atomic' && isrWrites !== 'async' && isrWrites !== 'async-maximal') {
-    io.stderr('kzlab sim replication: --isr-writes must be atomic, async or async-maximal\n');
+  if (
+    isrWrites !== 'atomic' &&
+    isrWrites !== 'async' &&
+    isrWrites !== 'async-maximal' &&
+    isrWrites !== 'async-maximal-checked'
+  ) {
+    io.stderr(
+      'kzlab sim replication: --isr-writes must be atomic, async, async-maximal or async-maximal-checked\n',
+    );
     return 2;
   }
   let failed = 0;
@@ -124,6 +138,7 @@ async function runReplication(
     const result = runReplicationSeed({
       isrWrites,
       zkWriteDelayMaxMs: flags['zk-write-delay'],
+      zkAnswerLoss: flags['zk-answer-loss'],
       seed,
       acks: flags.acks === 'all' ? 'all' : 1,
       minInsyncReplicas: flags['min-isr'],

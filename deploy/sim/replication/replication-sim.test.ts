@@ -126,3 +126,29 @@ describe("replication simulation: the leader's ISR write as kzlab's ReplicaManag
     expect(failures, failures.join('\n')).toEqual([]);
   });
 });
+
+describe('replication simulation: an ISR write whose answer is lost (CONNECTION_LOSS after ZooKeeper applied it)', () => {
+  // The ReplicaManager gives up on an error and keeps the old ISR and zkVersion: ZooKeeper lists the joiner,
+  // the leader does not count it, and every later ISR write fails with BADVERSION (the ISR is frozen until
+  // the next LeaderAndIsr). Kafka 2.4 retries until connected and takes a BADVERSION whose znode already
+  // holds its own leader, epoch and ISR as success (checkLeaderAndIsrZkData). Seed 395 found by searching 1–1000.
+  const LOSSY = { seed: 395, zkAnswerLoss: 0.5 } as const;
+
+  test('giving up (even with the maximal ISR): the ISR freezes and an acked record is lost (seed 395)', () => {
+    const result = runReplicationSeed({ ...LOSSY, isrWrites: 'async-maximal' });
+    expect(result.problems.join('\n')).toMatch(/acknowledged record \d+ at p\d offset \d+ is lost/);
+    expect(result.journal.filter((line) => line.includes('BADVERSION')).length).toBeGreaterThan(5);
+  });
+
+  test('retrying and recognising its own write: no loss, same seed and 100 more', () => {
+    expect(runReplicationSeed({ ...LOSSY, isrWrites: 'async-maximal-checked' }).problems).toEqual([]);
+    const failures = runSeeds(100, {
+      isrWrites: 'async-maximal-checked',
+      zkAnswerLoss: 0.5,
+      zkWriteDelayMaxMs: 1_000,
+    })
+      .filter((r) => !r.ok)
+      .map((r) => `${r.replay}\n  ${r.problems.slice(0, 5).join('\n  ')}`);
+    expect(failures, failures.join('\n')).toEqual([]);
+  });
+});

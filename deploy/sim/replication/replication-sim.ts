@@ -69,7 +69,9 @@ export interface ReplicationSimOptions {
    * the old in-memory ISR); 'async-maximal' (async, but while a change is pending the HW counts the union
    * of the old and the proposed ISR, as KIP-497's AlterIsr does).
    */
-  isrWrites?: 'atomic' | 'async' | 'async-maximal';
+  isrWrites?: 'atomic' | 'async' | 'async-maximal' | 'async-maximal-checked';
+  /** With async ISR writes: the chance that ZooKeeper's answer is lost after it applied the write. */
+  zkAnswerLoss?: number;
   /** With async ISR writes: the longest time a write takes to reach ZooKeeper (default: the network's). */
   zkWriteDelayMaxMs?: number;
   partitions?: number;
@@ -276,6 +278,7 @@ export class ReplicationSim {
       partitions: 2,
       isrWrites: 'atomic',
       zkWriteDelayMaxMs: 0,
+      zkAnswerLoss: 0,
       ...(Object.fromEntries(
         Object.entries(options).filter(([, v]) => v !== undefined),
       ) as ReplicationSimOptions),
@@ -522,7 +525,14 @@ export class ReplicationSim {
     return true;
   }
 
-  /** The write travels to ZooKeeper, is applied there, and the answer travels back (isrWrites 'async…'). */
+  /**
+   * The write travels to ZooKeeper, is applied there, and the answer travels back (isrWrites 'async…').
+   * With `zkAnswerLoss`, the answer may be lost (CONNECTION_LOSS) although ZooKeeper applied the write:
+   * 'async' and 'async-maximal' then give up and keep the old ISR, as the ReplicaManager does;
+   * 'async-maximal-checked' retries, and takes a BADVERSION whose znode already holds its own leader, epoch
+   * and ISR as success (Kafka 2.4's retry-until-connected and checkLeaderAndIsrZkData); if its session
+   * is gone it keeps the pending ISR (outcome unknown) until the next LeaderAndIsr.
+   */
   private writeIsrAsync(broker: SimBroker, replica: Replica, isr: number[], why: string): void {
     if (replica.pendingIsr !== undefined || !this.sessionValid(broker)) return;
     const pending = [...isr];
@@ -532,39 +542,61 @@ export class ReplicationSim {
     const sessionEpoch = broker.sessionEpoch;
     const incarnation = broker.incarnation;
     const previousIsr = replica.isr;
-    this.queue.after(this.prng.int(1, this.options.zkWriteDelayMaxMs || this.maxDelayMs), () => {
-      let newVersion: number | undefined;
-      const state = this.model.state(partition);
-      if (
-        this.registered.get(broker.id)?.epoch === sessionEpoch &&
-        state?.leaderAndIsr.zkVersion === expectedVersion
-      ) {
-        this.model.leaderUpdatesIsr(partition, pending);
-        this.model.addIsrChangeNotification([partition]);
-        newVersion = expectedVersion + 1;
-        this.log(
-          `broker ${broker.id}: ${why} ISR of p${replica.partition} [${previousIsr}]→[${pending}] written to ZooKeeper`,
-        );
-      }
-      this.queue.after(this.prng.int(1, this.maxDelayMs), () => {
-        if (broker.incarnation !== incarnation) return;
-        const settle = () => {
-          if (replica.pendingIsr !== pending) return; // superseded by a LeaderAndIsr
-          replica.pendingIsr = undefined;
-          if (newVersion === undefined) {
-            this.log(
-              `broker ${broker.id}: ${why} ISR [${pending}] of p${replica.partition}: BADVERSION, keeps [${replica.isr}]`,
-            );
-            return;
-          }
-          replica.isr = [...pending];
-          replica.zkVersion = newVersion;
-          this.maybeIncrementHw(broker, replica);
-        };
-        if (broker.paused) broker.deferred.push(settle);
-        else settle();
+    const checked = this.options.isrWrites === 'async-maximal-checked';
+    const attempt = () => {
+      this.queue.after(this.prng.int(1, this.options.zkWriteDelayMaxMs || this.maxDelayMs), () => {
+        let newVersion: number | undefined;
+        const state = this.model.state(partition);
+        if (this.registered.get(broker.id)?.epoch !== sessionEpoch || state === undefined) {
+          // the session is gone: the write fails
+        } else if (state.leaderAndIsr.zkVersion === expectedVersion) {
+          this.model.leaderUpdatesIsr(partition, pending);
+          this.model.addIsrChangeNotification([partition]);
+          newVersion = expectedVersion + 1;
+          this.log(
+            `broker ${broker.id}: ${why} ISR of p${replica.partition} [${previousIsr}]→[${pending}] written to ZooKeeper`,
+          );
+        } else if (
+          checked &&
+          state.leaderAndIsr.leader === broker.id &&
+          state.leaderAndIsr.leaderEpoch === replica.leaderEpoch &&
+          state.leaderAndIsr.isr.join(',') === pending.join(',')
+        ) {
+          newVersion = state.leaderAndIsr.zkVersion; // our own earlier attempt went through
+        }
+        const lost = this.options.zkAnswerLoss > 0 && this.prng.chance(this.options.zkAnswerLoss);
+        this.queue.after(this.prng.int(1, this.maxDelayMs), () => {
+          if (broker.incarnation !== incarnation) return;
+          const settle = () => {
+            if (replica.pendingIsr !== pending) return; // superseded by a LeaderAndIsr
+            if (lost) {
+              this.log(`broker ${broker.id}: ${why} ISR [${pending}] of p${replica.partition}: answer lost`);
+              if (!checked) {
+                replica.pendingIsr = undefined;
+                return;
+              }
+              // Outcome unknown: retry while our session lives; otherwise keep counting the union
+              // until a LeaderAndIsr tells us the truth (the controller sees our re-registration).
+              if (this.sessionValid(broker) && broker.sessionEpoch === sessionEpoch) attempt();
+              return;
+            }
+            replica.pendingIsr = undefined;
+            if (newVersion === undefined) {
+              this.log(
+                `broker ${broker.id}: ${why} ISR [${pending}] of p${replica.partition}: BADVERSION, keeps [${replica.isr}]`,
+              );
+              return;
+            }
+            replica.isr = [...pending];
+            replica.zkVersion = newVersion;
+            this.maybeIncrementHw(broker, replica);
+          };
+          if (broker.paused) broker.deferred.push(settle);
+          else settle();
+        });
       });
-    });
+    };
+    attempt();
   }
 
   // ───────────── brokers ─────────────
@@ -711,7 +743,7 @@ export class ReplicationSim {
   }
 
   private leaderView(broker: SimBroker, replica: Replica) {
-    const pending = this.options.isrWrites === 'async-maximal' ? replica.pendingIsr : undefined;
+    const pending = this.options.isrWrites.startsWith('async-maximal') ? replica.pendingIsr : undefined;
     return {
       leaderId: broker.id,
       leaderLogEndOffset: replica.leo,
@@ -1108,6 +1140,7 @@ function replayCommand(options: Required<ReplicationSimOptions>): string {
   if (!options.nemesis) flags.push('--calm');
   if (options.isrWrites !== 'atomic') flags.push(`--isr-writes ${options.isrWrites}`);
   if (options.zkWriteDelayMaxMs > 0) flags.push(`--zk-write-delay ${options.zkWriteDelayMaxMs}`);
+  if (options.zkAnswerLoss > 0) flags.push(`--zk-answer-loss ${options.zkAnswerLoss}`);
   return `npx kzlab sim replication ${flags.join(' ')}`;
 }
 
