@@ -48,7 +48,7 @@ acknowledged record is lost, leader HWs never go back, one controller per epoch,
     'isr-writes': {
       type: 'string',
       default: 'atomic',
-      valueName: 'atomic|async|async-maximal|async-maximal-checked',
+      valueName: 'atomic|async|async-maximal|async-maximal-readback|async-maximal-checked',
       description: "replication: how a leader's ISR change reaches ZooKeeper",
     },
     'zk-write-delay': {
@@ -126,10 +126,11 @@ async function runReplication(
     isrWrites !== 'atomic' &&
     isrWrites !== 'async' &&
     isrWrites !== 'async-maximal' &&
+    isrWrites !== 'async-maximal-readback' &&
     isrWrites !== 'async-maximal-checked'
   ) {
     io.stderr(
-      'kzlab sim replication: --isr-writes must be atomic, async, async-maximal or async-maximal-checked\n',
+      'kzlab sim replication: --isr-writes must be atomic, async, async-maximal, async-maximal-readback or async-maximal-checked\n',
     );
     return 2;
   }

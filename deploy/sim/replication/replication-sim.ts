@@ -69,7 +69,7 @@ export interface ReplicationSimOptions {
    * the old in-memory ISR); 'async-maximal' (async, but while a change is pending the HW counts the union
    * of the old and the proposed ISR, as KIP-497's AlterIsr does).
    */
-  isrWrites?: 'atomic' | 'async' | 'async-maximal' | 'async-maximal-checked';
+  isrWrites?: 'atomic' | 'async' | 'async-maximal' | 'async-maximal-readback' | 'async-maximal-checked';
   /** With async ISR writes: the chance that ZooKeeper's answer is lost after it applied the write. */
   zkAnswerLoss?: number;
   /** With async ISR writes: the longest time a write takes to reach ZooKeeper (default: the network's). */
@@ -528,7 +528,9 @@ export class ReplicationSim {
   /**
    * The write travels to ZooKeeper, is applied there, and the answer travels back (isrWrites 'async…').
    * With `zkAnswerLoss`, the answer may be lost (CONNECTION_LOSS) although ZooKeeper applied the write:
-   * 'async' and 'async-maximal' then give up and keep the old ISR, as the ReplicaManager does;
+   * 'async' and 'async-maximal' then give up and keep the old ISR; 'async-maximal-readback' too, but a
+   * later write with the same ISR takes a BADVERSION whose znode holds it as success (the ReplicaManager
+   * with this branch's kafka-zk-client);
    * 'async-maximal-checked' retries, and takes a BADVERSION whose znode already holds its own leader, epoch
    * and ISR as success (Kafka 2.4's retry-until-connected and checkLeaderAndIsrZkData); if its session
    * is gone it keeps the pending ISR (outcome unknown) until the next LeaderAndIsr.
@@ -543,6 +545,7 @@ export class ReplicationSim {
     const incarnation = broker.incarnation;
     const previousIsr = replica.isr;
     const checked = this.options.isrWrites === 'async-maximal-checked';
+    const readBack = checked || this.options.isrWrites === 'async-maximal-readback';
     const attempt = () => {
       this.queue.after(this.prng.int(1, this.options.zkWriteDelayMaxMs || this.maxDelayMs), () => {
         let newVersion: number | undefined;
@@ -557,7 +560,7 @@ export class ReplicationSim {
             `broker ${broker.id}: ${why} ISR of p${replica.partition} [${previousIsr}]→[${pending}] written to ZooKeeper`,
           );
         } else if (
-          checked &&
+          readBack &&
           state.leaderAndIsr.leader === broker.id &&
           state.leaderAndIsr.leaderEpoch === replica.leaderEpoch &&
           state.leaderAndIsr.isr.join(',') === pending.join(',')
