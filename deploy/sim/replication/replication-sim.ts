@@ -12,9 +12,12 @@
 //    restart resumes from it), ZooKeeper sessions, the /controller race and the leader's conditional ISR
 //    write. Controller ZooKeeper operations run to completion atomically (no interleaving with leaders'
 //    ISR writes inside one controller event). A leader's ISR write is atomic like Kafka 2.4's by default;
-//    `isrWrites: 'async'` models kzlab's ReplicaManager (a promise; the HW uses the old ISR until it
-//    settles) and 'async-maximal' the proposed fix (old ∪ proposed ISR while pending). A crash keeps the whole log (process crash: the page cache
-//    survives); power loss is not simulated. This does not exercise broker/replica's shell code.
+//    the `isrWrites` option models kzlab's ReplicaManager instead (a promise that settles later) and the
+//    fixes for it. A crash keeps the whole log (a process crash: the page cache survives); power loss is
+//    not simulated. ISR change notifications reach the controller at once (no 5 s batching).
+//    None of the broker/server shell code (ReplicaManager, ReplicaFetcherManager) runs here.
+// It lives in deploy/sim rather than broker/replica because it uses the real LeaderEpochFileCache
+// (broker/log, outside the pure zones) and the simulator's Prng and EventQueue; it is pure all the same.
 //
 // Faults (chosen by the seed): kill/restart a broker, pause a broker (its session expires if the pause
 // outlasts zookeeper.session.timeout.ms; it resumes as a zombie and finds out), cut a broker off from the
@@ -23,7 +26,8 @@
 // Invariants, checked after every step: logStartOffset (0) ≤ HW ≤ LEO on every replica; a leader's HW
 // never goes backwards within one leader epoch; one controller per controller epoch (elections and every
 // request delivered); every acknowledged record is, at its offset, in the log of the partition's current
-// leader (per ZooKeeper). After a calm phase: every partition has a leader, every acknowledged record
+// leader (per ZooKeeper); every replica's last entry below its HW is the leader's entry there. After a
+// calm phase: every partition has a leader, every acknowledged record
 // is below its HW, and every replica agrees with the leader below its own HW (no divergence).
 //
 // `npx kzlab sim replication --seed N` replays a seed.
