@@ -26,8 +26,8 @@
 // Invariants, checked after every step: logStartOffset (0) ≤ HW ≤ LEO on every replica; a leader's HW
 // never goes backwards within one leader epoch; one controller per controller epoch (elections and every
 // request delivered); every acknowledged record is, at its offset, in the log of the partition's current
-// leader (per ZooKeeper); every replica's last entry below its HW is the leader's entry there. After a
-// calm phase: every partition has a leader, every acknowledged record
+// leader (per ZooKeeper); every replica's last entry below its HW is the leader's entry there; every ISR
+// member's LEO ≥ the leader's HW. After a calm phase: every partition has a leader, every acknowledged record
 // is below its HW, and every replica agrees with the leader below its own HW (no divergence).
 //
 // `npx kzlab sim replication --seed N` replays a seed.
@@ -1088,7 +1088,18 @@ export class ReplicationSim {
             `p${partition} offset ${committed.hw - 1n} (broker ${other.id}'s last below its HW) is ${mine.value}@${mine.epoch}, the leader ${leaderId} has ${theirs === undefined ? 'nothing' : `${theirs.value}@${theirs.epoch}`}`,
           );
       }
-      const epoch = this.model.state(tp(partition))!.leaderAndIsr.leaderEpoch;
+      const zkState = this.model.state(tp(partition))!.leaderAndIsr;
+      const epoch = zkState.leaderEpoch;
+      // §3.1: every ISR member's LEO ≥ the leader's HW (once the leader acts on the epoch ZooKeeper has).
+      if (replica.role === 'leader' && replica.leaderEpoch === epoch) {
+        for (const member of zkState.isr) {
+          const leo = this.brokers.get(member)!.replicas.get(partition)!.leo;
+          if (leo < replica.hw)
+            this.problem(
+              `p${partition}: ISR member ${member} has LEO ${leo} < leader ${leaderId}'s HW ${replica.hw}`,
+            );
+        }
+      }
       const key = `${leaderId}/${epoch}/${replica.truncations}`;
       const checked = this.ackedChecked.get(partition);
       const from = checked?.key === key ? checked.count : 0;
