@@ -140,20 +140,27 @@ describe('replication simulation: an ISR write whose answer is lost (CONNECTION_
     expect(result.journal.filter((line) => line.includes('BADVERSION')).length).toBeGreaterThan(5);
   });
 
-  test("recognising its own write when the next attempt with the same ISR gets BADVERSION (this branch's kafka-zk-client): no loss, same seed and 60 more", () => {
+  test("recognising its own write on the next attempt's BADVERSION (this branch's kafka-zk-client) ends the freeze, but until that attempt ZooKeeper lists a joiner below the HW (seed 38)", () => {
     expect(runReplicationSeed({ ...LOSSY, isrWrites: 'async-maximal-readback' }).problems).toEqual([]);
-    const failures = runSeeds(60, {
+    const result = runReplicationSeed({
+      seed: 38,
       isrWrites: 'async-maximal-readback',
       zkAnswerLoss: 0.5,
       zkWriteDelayMaxMs: 1_000,
-    })
-      .filter((r) => !r.ok)
-      .map((r) => `${r.replay}\n  ${r.problems.slice(0, 5).join('\n  ')}`);
-    expect(failures, failures.join('\n')).toEqual([]);
+    });
+    expect(result.problems[0]).toMatch(/ISR member \d has LEO \d+ < leader \d's HW \d+/);
   });
 
-  test('retrying and recognising its own write: no loss, same seed and 60 more', () => {
+  test('retrying, recognising its own write, and counting the pending ISR while the outcome is unknown: no problem on seeds 395, 38 and 60 more', () => {
     expect(runReplicationSeed({ ...LOSSY, isrWrites: 'async-maximal-checked' }).problems).toEqual([]);
+    expect(
+      runReplicationSeed({
+        seed: 38,
+        isrWrites: 'async-maximal-checked',
+        zkAnswerLoss: 0.5,
+        zkWriteDelayMaxMs: 1_000,
+      }).problems,
+    ).toEqual([]);
     const failures = runSeeds(60, {
       isrWrites: 'async-maximal-checked',
       zkAnswerLoss: 0.5,
