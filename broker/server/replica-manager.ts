@@ -73,6 +73,8 @@ export interface PartitionState {
   leaderEpochStartOffset: bigint;
   /** The ISR being written to ZooKeeper, if a write is under way (one at a time per partition). */
   pendingIsr: number[] | undefined;
+  /** The last write of `pendingIsr` failed without an answer (it may have been applied): the shrink task retries it. */
+  isrWriteOutcomeUnknown: boolean;
 }
 
 export interface FetchPartitionRequest {
@@ -187,6 +189,7 @@ export class ReplicaManager {
           lastSentHighWatermark: new Map(),
           leaderEpochStartOffset: log.logEndOffset,
           pendingIsr: undefined,
+          isrWriteOutcomeUnknown: false,
         };
         this.partitions.set(key(topic, state.partitionIndex), partition);
         if (partition.leader === this.brokerId) {
@@ -412,7 +415,15 @@ export class ReplicaManager {
    */
   maybeShrinkIsr(): void {
     for (const partition of this.partitions.values()) {
-      if (partition.leader !== this.brokerId || partition.pendingIsr !== undefined) continue;
+      if (partition.leader !== this.brokerId) continue;
+      if (partition.pendingIsr !== undefined) {
+        const pending = partition.pendingIsr;
+        if (partition.isrWriteOutcomeUnknown)
+          this.changeIsr(partition, pending, pending.length > partition.isr.length ? 'expand' : 'shrink', {
+            retry: true,
+          });
+        continue;
+      }
       const outOfSync = outOfSyncReplicas(this.leaderView(partition));
       if (outOfSync.length === 0) continue;
       const newIsr = partition.isr.filter((replica) => !outOfSync.includes(replica));
@@ -448,6 +459,7 @@ export class ReplicaManager {
     const updater = this.options.isrUpdater;
     if (updater === undefined) return;
     partition.pendingIsr = newIsr;
+    partition.isrWriteOutcomeUnknown = false;
     const update: IsrUpdate = {
       topic: partition.topic,
       partition: partition.partition,
@@ -485,11 +497,15 @@ export class ReplicaManager {
         this.maybeAdvanceHighWatermark(partition);
         this.wake();
       })
-      .catch((error: unknown) =>
-        log.warn({ err: error, isr: newIsr }, 'ISR change could not be written to ZooKeeper'),
-      )
+      .catch((error: unknown) => {
+        // No answer (e.g. connection loss): ZooKeeper may have applied the write. Keep counting the
+        // proposed ISR for the HW and retry it from the shrink task; if it went through, the retry's
+        // BADVERSION finds our own state in the znode and succeeds (conditionalUpdatePartitionState).
+        log.warn({ err: error, isr: newIsr }, 'ISR change could not be written to ZooKeeper; will retry');
+        partition.isrWriteOutcomeUnknown = true;
+      })
       .finally(() => {
-        partition.pendingIsr = undefined;
+        if (!partition.isrWriteOutcomeUnknown) partition.pendingIsr = undefined;
       });
   }
 
