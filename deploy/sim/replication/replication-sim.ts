@@ -532,12 +532,13 @@ export class ReplicationSim {
   /**
    * The write travels to ZooKeeper, is applied there, and the answer travels back (isrWrites 'async…').
    * With `zkAnswerLoss`, the answer may be lost (CONNECTION_LOSS) although ZooKeeper applied the write:
-   * 'async' and 'async-maximal' then give up and keep the old ISR; 'async-maximal-readback' too, but a
-   * later write with the same ISR takes a BADVERSION whose znode holds it as success (the ReplicaManager
-   * with this branch's kafka-zk-client);
+   * 'async' and 'async-maximal' then give up and keep the old ISR (main's ReplicaManager); 'async-maximal-
+   * readback' too, but a later write with the same ISR takes a BADVERSION whose znode holds it as success
+   * (this branch's kafka-zk-client alone);
    * 'async-maximal-checked' retries, and takes a BADVERSION whose znode already holds its own leader, epoch
    * and ISR as success (Kafka 2.4's retry-until-connected and checkLeaderAndIsrZkData); if its session
-   * is gone it keeps the pending ISR (outcome unknown) until the next LeaderAndIsr.
+   * is gone it keeps the pending ISR (outcome unknown) until the next LeaderAndIsr (this branch's
+   * ReplicaManager, which retries every replica.lag.time.max.ms / 2 instead of at once).
    */
   private writeIsrAsync(broker: SimBroker, replica: Replica, isr: number[], why: string): void {
     if (replica.pendingIsr !== undefined || !this.sessionValid(broker)) return;
