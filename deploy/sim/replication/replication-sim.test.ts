@@ -10,7 +10,7 @@ import {
   type ReplicationSimResult,
 } from './replication-sim.ts';
 
-const SEEDS = Number(process.env.KZLAB_REPLICATION_SIM_SEEDS ?? 500);
+const SEEDS = Number(process.env.KZLAB_REPLICATION_SIM_SEEDS ?? 300);
 
 function runSeeds(count: number, options: Omit<ReplicationSimOptions, 'seed'>): ReplicationSimResult[] {
   return Array.from({ length: count }, (_, i) => runReplicationSeed({ seed: i + 1, ...options }));
