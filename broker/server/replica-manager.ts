@@ -71,8 +71,10 @@ export interface PartitionState {
   lastSentHighWatermark: Map<number, bigint>;
   /** As leader: the log end offset when this leader epoch began (a joining follower must have reached it). */
   leaderEpochStartOffset: bigint;
-  /** An ISR write to ZooKeeper is under way (one at a time per partition). */
-  isrUpdateInFlight: boolean;
+  /** The ISR being written to ZooKeeper, if a write is under way (one at a time per partition). */
+  pendingIsr: number[] | undefined;
+  /** The last write of `pendingIsr` failed without an answer (it may have been applied): the shrink task retries it. */
+  isrWriteOutcomeUnknown: boolean;
 }
 
 export interface FetchPartitionRequest {
@@ -186,7 +188,8 @@ export class ReplicaManager {
           followers: new Map(),
           lastSentHighWatermark: new Map(),
           leaderEpochStartOffset: log.logEndOffset,
-          isrUpdateInFlight: false,
+          pendingIsr: undefined,
+          isrWriteOutcomeUnknown: false,
         };
         this.partitions.set(key(topic, state.partitionIndex), partition);
         if (partition.leader === this.brokerId) {
@@ -386,10 +389,14 @@ export class ReplicaManager {
   }
 
   private leaderView(partition: PartitionState) {
+    // While an ISR write is pending, ZooKeeper may already list a joining follower as in sync (and the
+    // controller may elect it): count the old and the proposed ISR alike, as KIP-497 does, so the HW
+    // never passes a replica ZooKeeper calls in sync. Kafka 2.4 gets this by writing under the ISR lock.
+    const pending = partition.pendingIsr;
     return {
       leaderId: this.brokerId,
       leaderLogEndOffset: partition.log.logEndOffset,
-      isr: partition.isr,
+      isr: pending === undefined ? partition.isr : [...new Set([...partition.isr, ...pending])],
       followers: partition.followers,
       replicaLagTimeMaxMs: this.replicaLagTimeMaxMs,
       nowMs: this.now(),
@@ -408,7 +415,15 @@ export class ReplicaManager {
    */
   maybeShrinkIsr(): void {
     for (const partition of this.partitions.values()) {
-      if (partition.leader !== this.brokerId || partition.isrUpdateInFlight) continue;
+      if (partition.leader !== this.brokerId) continue;
+      if (partition.pendingIsr !== undefined) {
+        const pending = partition.pendingIsr;
+        if (partition.isrWriteOutcomeUnknown)
+          this.changeIsr(partition, pending, pending.length > partition.isr.length ? 'expand' : 'shrink', {
+            retry: true,
+          });
+        continue;
+      }
       const outOfSync = outOfSyncReplicas(this.leaderView(partition));
       if (outOfSync.length === 0) continue;
       const newIsr = partition.isr.filter((replica) => !outOfSync.includes(replica));
@@ -424,7 +439,7 @@ export class ReplicaManager {
   private maybeExpandIsr(partition: PartitionState, replicaId: number): void {
     if (
       partition.isr.includes(replicaId) ||
-      partition.isrUpdateInFlight ||
+      partition.pendingIsr !== undefined ||
       !partition.replicas.includes(replicaId)
     )
       return;
@@ -443,7 +458,8 @@ export class ReplicaManager {
   ): void {
     const updater = this.options.isrUpdater;
     if (updater === undefined) return;
-    partition.isrUpdateInFlight = true;
+    partition.pendingIsr = newIsr;
+    partition.isrWriteOutcomeUnknown = false;
     const update: IsrUpdate = {
       topic: partition.topic,
       partition: partition.partition,
@@ -481,11 +497,15 @@ export class ReplicaManager {
         this.maybeAdvanceHighWatermark(partition);
         this.wake();
       })
-      .catch((error: unknown) =>
-        log.warn({ err: error, isr: newIsr }, 'ISR change could not be written to ZooKeeper'),
-      )
+      .catch((error: unknown) => {
+        // No answer (e.g. connection loss): ZooKeeper may have applied the write. Keep counting the
+        // proposed ISR for the HW and retry it from the shrink task; if it went through, the retry's
+        // BADVERSION finds our own state in the znode and succeeds (conditionalUpdatePartitionState).
+        log.warn({ err: error, isr: newIsr }, 'ISR change could not be written to ZooKeeper; will retry');
+        partition.isrWriteOutcomeUnknown = true;
+      })
       .finally(() => {
-        partition.isrUpdateInFlight = false;
+        if (!partition.isrWriteOutcomeUnknown) partition.pendingIsr = undefined;
       });
   }
 

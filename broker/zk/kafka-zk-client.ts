@@ -597,7 +597,9 @@ export class KafkaZkClient {
   /**
    * The partition leader's own ISR update (shrink/expand, ≤ 2.6): a conditional setData (not controller-fenced)
    * keeping the leader epoch. Returns the new zkVersion, or undefined on BADVERSION (the controller changed the
-   * state meanwhile: wait for the next LeaderAndIsr).
+   * state meanwhile: wait for the next LeaderAndIsr). A BADVERSION whose znode already holds this leader,
+   * leader epoch and ISR is success at the znode's version (Kafka's checkLeaderAndIsrZkData): an earlier
+   * attempt went through but its answer was lost, and the leader is now retrying with the old version.
    */
   async conditionalUpdatePartitionState(
     partition: TopicPartition,
@@ -611,8 +613,15 @@ export class KafkaZkClient {
       );
       return stat.version;
     } catch (error) {
-      if (isKeeperException(error, 'BADVERSION')) return undefined;
-      throw error;
+      if (!isKeeperException(error, 'BADVERSION')) throw error;
+      const current = (await this.getTopicPartitionStates([partition])).get(topicPartitionKey(partition));
+      const wanted = state.leaderAndIsr;
+      const mine =
+        current !== undefined &&
+        current.leaderAndIsr.leader === wanted.leader &&
+        current.leaderAndIsr.leaderEpoch === wanted.leaderEpoch &&
+        current.leaderAndIsr.isr.join(',') === wanted.isr.join(',');
+      return mine ? current.leaderAndIsr.zkVersion : undefined;
     }
   }
 

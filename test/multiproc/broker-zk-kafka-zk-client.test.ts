@@ -398,6 +398,20 @@ describe.each(IMPLS)('broker/zk against %s ZooKeeper', (impl) => {
           controllerEpoch: 1,
         }),
       ).toBe(2);
+      // The same write again (its answer was lost, the leader retries with the old version): the znode
+      // already holds it, so it is success at today's version; a different ISR is a real conflict.
+      expect(
+        await kz.conditionalUpdatePartitionState(tp, {
+          leaderAndIsr: { leader: 2, leaderEpoch: 1, isr: [2, 3, 1], zkVersion: 1 },
+          controllerEpoch: 1,
+        }),
+      ).toBe(2);
+      expect(
+        await kz.conditionalUpdatePartitionState(tp, {
+          leaderAndIsr: { leader: 2, leaderEpoch: 1, isr: [2, 3], zkVersion: 1 },
+          controllerEpoch: 1,
+        }),
+      ).toBeUndefined();
       const states = await kz.getTopicPartitionStates([tp, { topic: 'foo', partition: 9 }]);
       expect(states.get('foo-0')).toEqual({
         leaderAndIsr: { leader: 2, leaderEpoch: 1, isr: [2, 3, 1], zkVersion: 2 },
