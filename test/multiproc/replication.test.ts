@@ -15,6 +15,7 @@ import {
   startReplicationCluster,
   startSequenceProducer,
   expectReplicasIdentical,
+  type ProducerKind,
   type ReplicationCluster,
   type SequenceProducer,
   waitForValue,
@@ -123,17 +124,20 @@ describe('replication_test: RF=3, min.insync.replicas=2, acks=all', () => {
       `${mode} of the ${target}: every acknowledged record is consumed, in order`,
       async () => {
         const name = `${mode}-${target}`.replaceAll('_', '-');
-        const topics = [`${name}-kzlab`, `${name}-kafkajs`];
+        // kafkajs 2.2.4 under Node 24 never times out a request to a paused (not dead) broker — its
+        // request-timeout timer is scheduled with a negative delay (Node's TimeoutNegativeWarning) — so a
+        // zombie leader stalls it indefinitely; the pause case runs our client alone.
+        const kinds: ProducerKind[] = mode === 'pause_past_session' ? ['kzlab'] : ['kzlab', 'kafkajs'];
+        const topics = kinds.map((kind) => `${name}-${kind}`);
         // The partitions' leader is never the controller, so leader and controller faults stay distinct.
         const controller = await cluster.controller();
         const leader = [1, 2, 3].find((id) => id !== controller.id)!;
         const replicas = [leader, ...[1, 2, 3].filter((id) => id !== leader)];
         for (const topic of topics) await cluster.createTopic(topic, replicas);
 
-        const producers: SequenceProducer[] = [
-          startSequenceProducer('kzlab', cluster.bootstrap(), topics[0]),
-          startSequenceProducer('kafkajs', cluster.bootstrap(), topics[1]),
-        ];
+        const producers: SequenceProducer[] = kinds.map((kind, i) =>
+          startSequenceProducer(kind, cluster.bootstrap(), topics[i]),
+        );
         const progress = async (more: number) =>
           Promise.all(producers.map((p) => p.reached(p.acked.length + more, 60_000)));
         try {
