@@ -11,6 +11,8 @@ import { InvariantError } from '../../client/common/assert.ts';
 import { KZ_ERROR_CODES, KzError } from '../../client/common/errors.ts';
 import { groupHelp, type CliCommand, type CliIo, type CommandGroup } from './command.ts';
 import { benchCommand } from './commands/bench.ts';
+import { consoleConsumerCommand } from './commands/console-consumer.ts';
+import { consoleProducerCommand } from './commands/console-producer.ts';
 import { healCommand } from './commands/heal.ts';
 import { kafkaServerCommand } from './commands/kafka-server.ts';
 import { killCommand } from './commands/kill.ts';
@@ -19,6 +21,7 @@ import { pauseCommand } from './commands/pause.ts';
 import { restartCommand } from './commands/restart.ts';
 import { resumeCommand } from './commands/resume.ts';
 import { statusCommand } from './commands/status.ts';
+import { topicsCommand } from './commands/topics.ts';
 import { simCommand } from './commands/sim.ts';
 import { upCommand } from './commands/up.ts';
 import { zookeeperServerCommand } from './commands/zookeeper-server.ts';
@@ -47,6 +50,9 @@ export const ROOT_COMMAND: CommandGroup = {
     kafkaServerCommand,
     benchCommand,
     simCommand,
+    topicsCommand,
+    consoleProducerCommand,
+    consoleConsumerCommand,
   ],
 };
 
@@ -138,5 +144,6 @@ export function processIo(): CliIo {
     stderr: (text) => process.stderr.write(`${text}\n`),
     cwd: process.cwd(),
     modules: defaultModuleLoaders,
+    stdin: process.stdin,
   };
 }
