@@ -24,6 +24,7 @@ import { statusCommand } from './commands/status.ts';
 import { topicsCommand } from './commands/topics.ts';
 import { simCommand } from './commands/sim.ts';
 import { upCommand } from './commands/up.ts';
+import { zkShellCommand } from './commands/zk-shell.ts';
 import { zookeeperServerCommand } from './commands/zookeeper-server.ts';
 import { UsageError } from './flags.ts';
 import { defaultModuleLoaders } from './modules.ts';
@@ -53,6 +54,7 @@ export const ROOT_COMMAND: CommandGroup = {
     topicsCommand,
     consoleProducerCommand,
     consoleConsumerCommand,
+    zkShellCommand,
   ],
 };
 
