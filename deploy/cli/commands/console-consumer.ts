@@ -4,7 +4,7 @@
 
 import process from 'node:process';
 
-import { Consumer, type ConsumerOptions, type ConsumerRecord } from '../../../client/index.ts';
+import type { Consumer, ConsumerOptions, ConsumerRecord } from '../../../client/index.ts';
 import { KafkaClientError } from '../../../client/network/errors.ts';
 import { defineCommand } from '../command.ts';
 import { UsageError } from '../flags.ts';
@@ -167,6 +167,7 @@ Consumer properties (--consumer-property): ${Object.keys(CONSUMER_PROPERTIES).jo
     if (maxMessages !== undefined)
       options.maxPollRecords = Math.min(options.maxPollRecords ?? 500, maxMessages);
 
+    const { Consumer } = await import('../../../client/index.ts');
     const consumer = new Consumer(options);
     let stopped = false;
     let wake: (() => void) | null = null;

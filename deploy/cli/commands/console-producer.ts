@@ -4,7 +4,7 @@
 import process from 'node:process';
 import { createInterface, type Interface } from 'node:readline';
 
-import { Producer, type Acks, type ProducerOptions } from '../../../client/index.ts';
+import type { Acks, ProducerOptions } from '../../../client/index.ts';
 import type { CompressionType } from '../../../client/protocol/records/codecs.ts';
 import { defineCommand } from '../command.ts';
 import { UsageError } from '../flags.ts';
@@ -73,6 +73,7 @@ X as null. Producer properties (--producer-property): ${Object.keys(PRODUCER_PRO
       parseProperties(flags['producer-property'], 'producer-property', PRODUCER_PROPERTIES),
     );
 
+    const { Producer } = await import('../../../client/index.ts');
     const producer = new Producer<string | null, string | null>(options);
     const pending = new Set<Promise<unknown>>();
     let firstError: string | null = null;

@@ -1,7 +1,7 @@
 // `kzlab topics`: create, list, describe, alter (add partitions) and delete topics, like Apache Kafka's
 // `kafka-topics.sh --bootstrap-server …`, through our Admin client (client/admin/admin.ts).
 
-import { Admin, type AdminResult, type TopicDescription } from '../../../client/index.ts';
+import type { Admin, AdminResult, TopicDescription } from '../../../client/index.ts';
 import { ZERO_UUID } from '../../../client/protocol/binary.ts';
 import { defineCommand, type CliIo } from '../command.ts';
 import { UsageError } from '../flags.ts';
@@ -83,6 +83,8 @@ partition count that does not grow prints "Error while executing topic command :
     if (action === 'create' || action === 'list') rejectWith(action, { 'if-exists': flags['if-exists'] });
     if (action === 'list') rejectWith(action, { topic: flags.topic !== undefined });
 
+    // The client is loaded when a command runs (kzlab --help and the lab commands do not need it).
+    const { Admin } = await import('../../../client/index.ts');
     const admin = new Admin({ brokers, clientId: 'kzlab-topics', retries: 3 });
     try {
       await admin.connect();
