@@ -13,6 +13,7 @@ import { groupHelp, type CliCommand, type CliIo, type CommandGroup } from './com
 import { benchCommand } from './commands/bench.ts';
 import { consoleConsumerCommand } from './commands/console-consumer.ts';
 import { consoleProducerCommand } from './commands/console-producer.ts';
+import { consumerGroupsCommand } from './commands/consumer-groups.ts';
 import { healCommand } from './commands/heal.ts';
 import { kafkaServerCommand } from './commands/kafka-server.ts';
 import { killCommand } from './commands/kill.ts';
@@ -54,6 +55,7 @@ export const ROOT_COMMAND: CommandGroup = {
     topicsCommand,
     consoleProducerCommand,
     consoleConsumerCommand,
+    consumerGroupsCommand,
     zkShellCommand,
   ],
 };
