@@ -1,10 +1,20 @@
 // `kzlab zk-shell` as a real process against our ZooKeeper server: a scripted session (commands on
 // standard input) that uses every command and sees watches fire, one command given on the command line,
 // a watch fired by another session, zkCli's error wording, and the usage errors and --help.
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+import { labNode } from '../../deploy/local/lab-process.ts';
+import { skipUnlessAvailable } from '../support/ci.ts';
+
 import { runCli, startCli } from '../support/kzlab-cli.ts';
-import { startZooKeeper, type ZooKeeperServer } from '../support/zookeeper-servers.ts';
+import { repoRoot, startZooKeeper, type ZooKeeperServer } from '../support/zookeeper-servers.ts';
+
+/** util-linux `script` runs a command on a pseudo-terminal: the shell then thinks it is interactive. */
+const SCRIPT = '/usr/bin/script';
 
 const STAT_LINES = [
   /^cZxid = 0x[0-9a-f]+$/,
@@ -164,6 +174,41 @@ describe('kzlab zk-shell against our ZooKeeper server', () => {
     const chrooted = await runCli(['zk-shell', '-server', `${server}/one`, 'ls', '/']);
     expect(chrooted).toMatchObject({ code: 0, stdout: '[]\n' });
   });
+
+  it.skipIf(skipUnlessAvailable(existsSync(SCRIPT)))(
+    'on a terminal: the zkCli prompt with a command counter, and quit',
+    async () => {
+      const command = `${labNode()} ${join(repoRoot, 'deploy', 'cli.ts')} zk-shell -server ${server}`;
+      const child = spawn(SCRIPT, ['-qfec', command, '/dev/null'], {
+        cwd: repoRoot,
+        stdio: ['pipe', 'pipe', 'pipe'],
+      });
+      let out = '';
+      child.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
+      const exited = new Promise<number | null>((resolve) => child.once('close', resolve));
+      const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+      const seen = async (text: string) => {
+        const deadline = Date.now() + 10_000;
+        while (!out.includes(text)) {
+          if (Date.now() > deadline)
+            throw new Error(`no ${JSON.stringify(text)} within 10 s on the terminal:\n${out}`);
+          await new Promise((resolve) => child.stdout.once('data', resolve).once('close', resolve));
+        }
+      };
+      try {
+        await seen(`[zk: ${server}(CONNECTED) 0] `);
+        child.stdin.write('ls /zookeeper\r');
+        await seen('[config, quota]');
+        await seen(`[zk: ${server}(CONNECTED) 1] `);
+        child.stdin.write('quit\r');
+        expect(await exited).toBe(0);
+      } finally {
+        clearTimeout(timer);
+        child.kill('SIGKILL');
+      }
+      expect(out).toContain('WatchedEvent state:SyncConnected type:None path:null');
+    },
+  );
 
   it('a watch fires when another session changes the node', async () => {
     expect((await runCli(['zk-shell', '-server', server, 'create', '/watched', 'a'])).code).toBe(0);

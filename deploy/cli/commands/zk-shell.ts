@@ -55,6 +55,19 @@ terminal, it runs the lines of standard input one by one. Exit status: 1 if any 
       connectionTimeoutMs: Math.min(sessionTimeoutMs, 15_000),
     });
     const shell = new ZkShell(client, io);
+    // Session changes after the start, as zkCli's default watcher prints them.
+    const sessionStates = {
+      connected: 'SyncConnected',
+      disconnected: 'Disconnected',
+      expired: 'Expired',
+      'new-session': 'SyncConnected',
+      'auth-failed': 'AuthFailed',
+    } as const;
+    const stopSessionEvents = client.onSessionEvent((event) => {
+      if (event === 'closed') return;
+      io.stdout('\nWATCHER::\n');
+      io.stdout(`WatchedEvent state:${sessionStates[event]} type:None path:null`);
+    });
     let failures = 0;
     try {
       if (positionals.length > 0) {
@@ -83,6 +96,8 @@ terminal, it runs the lines of standard input one by one. Exit status: 1 if any 
         io.stdout('\nWATCHER::\n');
         io.stdout('WatchedEvent state:SyncConnected type:None path:null');
       }
+      // Ctrl-C ends the shell, as in zkCli (Ctrl-D too: end of input).
+      lines.on('SIGINT', () => lines.close());
       prompt();
       for await (const line of lines) {
         if (!(await shell.execute(line))) failures++;
@@ -92,6 +107,7 @@ terminal, it runs the lines of standard input one by one. Exit status: 1 if any 
       lines.close();
       return failures > 0 ? 1 : 0;
     } finally {
+      stopSessionEvents();
       await client.close();
     }
   },
