@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { startBroker, type BrokerProcess } from '../conformance/kafka/broker-harness.ts';
-import { runCli } from '../support/kzlab-cli.ts';
+import { runCli, startCli } from '../support/kzlab-cli.ts';
 import { startZooKeeper, type ZooKeeperServer } from '../support/zookeeper-servers.ts';
 
 describe('kzlab topics, console-producer and console-consumer against a broker process', () => {
@@ -71,25 +71,31 @@ describe('kzlab topics, console-producer and console-consumer against a broker p
 
   it('topics: an existing topic, an unknown topic and a shrinking partition count are clear errors, exit 1', async () => {
     expect((await topics('--create', '--topic', 'twice', '--partitions', '2')).code).toBe(0);
-    const again = await topics('--create', '--topic', 'twice', '--partitions', '2');
+    const [again, ifNotExists, shrink] = await Promise.all([
+      topics('--create', '--topic', 'twice', '--partitions', '2'),
+      topics('--create', '--topic', 'twice', '--if-not-exists'),
+      topics('--alter', '--topic', 'twice', '--partitions', '1'),
+    ]);
     expect(again.code).toBe(1);
     expect(again.stderr).toContain("Error while executing topic command : Topic 'twice' already exists.");
-    expect((await topics('--create', '--topic', 'twice', '--if-not-exists')).code).toBe(0);
-
-    const shrink = await topics('--alter', '--topic', 'twice', '--partitions', '1');
+    expect(ifNotExists.code).toBe(0);
     expect(shrink.code).toBe(1);
     expect(shrink.stderr).toMatch(
       /^Error while executing topic command : .*partitions.*\[INVALID_PARTITIONS\]$/m,
     );
 
-    for (const action of [['--describe'], ['--delete'], ['--alter', '--partitions', '9']]) {
-      const unknown = await topics(...action, '--topic', 'nope');
-      expect(unknown.code, action.join(' ')).toBe(1);
-      expect(unknown.stderr).toContain(
+    const actions = [['--describe'], ['--delete'], ['--alter', '--partitions', '9']];
+    const [described, removed, altered, ifExists] = await Promise.all([
+      ...actions.map((action) => topics(...action, '--topic', 'nope')),
+      topics('--delete', '--topic', 'nope', '--if-exists'),
+    ]);
+    for (const unknown of [described, removed, altered]) {
+      expect(unknown!.code, unknown!.stderr).toBe(1);
+      expect(unknown!.stderr).toContain(
         "Error while executing topic command : Topic 'nope' does not exist as expected",
       );
     }
-    expect((await topics('--delete', '--topic', 'nope', '--if-exists')).code).toBe(0);
+    expect(ifExists!.code).toBe(0);
   });
 
   it('console-producer → console-consumer: keys, partitions, offsets, timestamps', async () => {
@@ -170,6 +176,35 @@ describe('kzlab topics, console-producer and console-consumer against a broker p
     expect(idle.code).toBe(0);
     expect(idle.stdout).toBe('');
     expect(idle.stderr).toContain('Processed a total of 0 messages');
+  });
+
+  it('console-consumer follows new records until Ctrl-C (SIGINT), then reports the count, exit 0', async () => {
+    expect((await topics('--create', '--topic', 'live', '--partitions', '1')).code).toBe(0);
+    const produce = async (input: string) => {
+      const result = await runCli(['console-producer', '--bootstrap-server', bootstrap, '--topic', 'live'], {
+        input,
+      });
+      expect(result.code, result.stderr).toBe(0);
+    };
+    const live = startCli([
+      'console-consumer',
+      '--bootstrap-server',
+      bootstrap,
+      '--topic',
+      'live',
+      '--from-beginning',
+    ]);
+    try {
+      await produce('one\ntwo\n');
+      await live.waitForOutput('one\ntwo\n', 15_000);
+      await produce('three\n');
+      await live.waitForOutput('one\ntwo\nthree\n', 15_000);
+    } finally {
+      live.child.kill('SIGINT');
+    }
+    const result = await live.finish(15_000);
+    expect(result).toMatchObject({ code: 0, killed: false, stdout: 'one\ntwo\nthree\n' });
+    expect(result.stderr).toContain('Processed a total of 3 messages');
   });
 
   it('console-producer: a line without the key separator stops it, exit 1', async () => {
