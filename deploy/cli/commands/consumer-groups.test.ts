@@ -222,7 +222,10 @@ describe('kzlab consumer-groups', () => {
   it('usage errors exit 2', async () => {
     const cases: [string[], string][] = [
       [['--describe'], '--describe needs --group G or --all-groups'],
-      [['--list', '--describe'], 'only one of --list, --describe at a time (got --list, --describe)'],
+      [
+        ['--list', '--describe'],
+        'only one of --list, --describe, --reset-offsets at a time (got --list, --describe)',
+      ],
       [['--list', '--group', 'g'], '--group cannot be used with --list'],
       [
         ['--describe', '--group', 'g', '--members', '--state'],
@@ -230,6 +233,96 @@ describe('kzlab consumer-groups', () => {
       ],
       [['--describe', '--group', 'g', '--verbose'], '--verbose goes with --members'],
       [['--describe', '--group', 'g', '--all-groups'], '--group and --all-groups cannot be used together'],
+    ];
+    for (const [argv, message] of cases) {
+      const result = await kzlab('consumer-groups', '--bootstrap-server', bootstrap, ...argv);
+      expect(result.code, argv.join(' ')).toBe(EXIT_USAGE);
+      expect(result.err).toBe(
+        `kzlab consumer-groups: ${message}\nRun 'kzlab consumer-groups --help' for usage.`,
+      );
+    }
+  });
+});
+
+describe('kzlab consumer-groups --reset-offsets', () => {
+  const committedOffsets = async (group: string) => {
+    const admin = new Admin({ brokers: cluster.bootstrap });
+    try {
+      return (await admin.fetchOffsets(group)).map(
+        (entry) => `${entry.topic}-${entry.partition}=${entry.offset}`,
+      );
+    } finally {
+      await admin.close();
+    }
+  };
+
+  it('dry run by default; --execute commits; --to-offset and --shift-by stay within the log', async () => {
+    await produce('orders', [4, 2]);
+    const consumer = await member('resets', 'orders', 6);
+    const reset = (...argv: string[]) =>
+      kzlab(
+        'consumer-groups',
+        '--bootstrap-server',
+        bootstrap,
+        '--reset-offsets',
+        '--group',
+        'resets',
+        ...argv,
+      );
+
+    const active = await reset('--topic', 'orders', '--to-earliest', '--execute');
+    expect(active).toMatchObject({
+      code: EXIT_FAILURE,
+      err: "Error: Assignments can only be reset if the group 'resets' is inactive, but the current state is Stable.",
+    });
+    await consumer.close();
+
+    const dry = await reset('--topic', 'orders', '--to-earliest');
+    expect(dry.code).toBe(EXIT_OK);
+    expect(dry.out.split('\n').map((line) => line.split(/ +/))).toEqual([
+      [''],
+      ['GROUP', 'TOPIC', 'PARTITION', 'NEW-OFFSET'],
+      ['resets', 'orders', '0', '0'],
+      ['resets', 'orders', '1', '0'],
+    ]);
+    expect(dry.err).toContain('dry run');
+    expect(await committedOffsets('resets')).toEqual(['orders-0=4', 'orders-1=2']);
+
+    expect((await reset('--topic', 'orders:0', '--to-offset', '1', '--execute')).code).toBe(EXIT_OK);
+    expect(await committedOffsets('resets')).toEqual(['orders-0=1', 'orders-1=2']);
+
+    const shifted = await reset('--all-topics', '--shift-by', '-5', '--execute');
+    expect(shifted.out).toMatch(/orders +0 +0\n.*orders +1 +0$/);
+    expect(await committedOffsets('resets')).toEqual(['orders-0=0', 'orders-1=0']);
+
+    expect((await reset('--topic', 'orders', '--to-offset', '99', '--execute')).code).toBe(EXIT_OK);
+    expect(await committedOffsets('resets')).toEqual(['orders-0=4', 'orders-1=2']);
+
+    expect((await reset('--topic', 'orders:5', '--to-latest')).err).toBe(
+      "Error: topic 'orders' has no partition 5",
+    );
+  });
+
+  it('usage errors exit 2', async () => {
+    const cases: [string[], string][] = [
+      [
+        ['--reset-offsets', '--group', 'g', '--topic', 't'],
+        '--reset-offsets needs exactly one of --to-earliest, --to-latest, --to-current, --to-offset, --shift-by',
+      ],
+      [
+        ['--reset-offsets', '--group', 'g', '--to-latest'],
+        '--reset-offsets needs --topic T (repeatable) or --all-topics',
+      ],
+      [
+        ['--reset-offsets', '--group', 'g', '--all-topics', '--to-latest', '--execute', '--dry-run'],
+        '--execute and --dry-run cannot be used together',
+      ],
+      [['--reset-offsets', '--to-latest', '--all-topics'], '--reset-offsets needs exactly one --group'],
+      [
+        ['--reset-offsets', '--group', 'g', '--topic', 't:x', '--to-latest'],
+        '--topic expects T or T:P,P…, got "t:x"',
+      ],
+      [['--describe', '--group', 'g', '--to-latest'], '--to-latest cannot be used with --describe'],
     ];
     for (const [argv, message] of cases) {
       const result = await kzlab('consumer-groups', '--bootstrap-server', bootstrap, ...argv);
