@@ -132,6 +132,27 @@ describe('console-consumer --group and consumer-groups against a broker process'
       'e\t5',
       'f\t6',
     ]);
+
+    // Back to the start: a dry run changes nothing, --execute commits offset 0 everywhere.
+    const dry = await groups('--reset-offsets', '--group', 'readers', '--topic', 'events', '--to-earliest');
+    expect(dry.code, dry.stderr).toBe(0);
+    expect(dry.stdout).toMatch(/^readers +events +0 +0$/m);
+    const reset = await groups(
+      '--reset-offsets',
+      '--group',
+      'readers',
+      '--all-topics',
+      '--to-earliest',
+      '--execute',
+    );
+    expect(reset.code, reset.stderr).toBe(0);
+    const after = await groups('--describe', '--group', 'readers');
+    const afterRows = after.stdout
+      .trimEnd()
+      .split('\n')
+      .slice(4)
+      .map((line) => line.split(/ +/));
+    expect(afterRows.map((row) => [row[3], row[5]])).toEqual(afterRows.map((row) => ['0', row[4]]));
   });
 
   it('consumer-groups --members and --state while a console-consumer is in the group', async () => {
