@@ -19,7 +19,12 @@ describe('console-consumer --group and consumer-groups against a broker process'
 
   beforeAll(async () => {
     zk = await startZooKeeper({ impl: 'kzlab' });
-    broker = await startBroker({ id: 1, zookeeperConnect: `${zk.connectString}/cli-groups` });
+    broker = await startBroker({
+      id: 1,
+      zookeeperConnect: `${zk.connectString}/cli-groups`,
+      // A new group's first rebalance would wait 3 s for more members to arrive.
+      properties: { 'group.initial.rebalance.delay.ms': 0 },
+    });
     bootstrap = broker.bootstrap;
     const created = await runCli([
       'topics',
