@@ -177,6 +177,8 @@ Consumer properties (--consumer-property): ${Object.keys(CONSUMER_PROPERTIES).jo
     };
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
+    // A closed pipe (`… | head -3`) ends the run at the next record instead of crashing on EPIPE.
+    process.stdout.on('error', stop);
     let count = 0;
     let inFlight: Promise<ConsumerRecord[]> | null = null;
     try {
@@ -230,6 +232,7 @@ Consumer properties (--consumer-property): ${Object.keys(CONSUMER_PROPERTIES).jo
     } finally {
       process.removeListener('SIGINT', stop);
       process.removeListener('SIGTERM', stop);
+      process.stdout.removeListener('error', stop);
       await consumer.close();
       io.stderr(`Processed a total of ${count} messages`);
     }
