@@ -5,7 +5,7 @@ import type { CliIo } from './command.ts';
 import { DEFAULT_RECORD_FORMAT, formatRecord, recordFormat } from './commands/console-consumer.ts';
 import { formatTopicDescription } from './commands/topics.ts';
 import { EXIT_USAGE, main } from './main.ts';
-import { bootstrapServers, parseProperties, unescapeSeparator } from './kafka-tools.ts';
+import { bootstrapServers, parseProperties, unescapeSeparator, wrapWords } from './kafka-tools.ts';
 
 function fakeIo(): CliIo & { out: string[]; err: string[] } {
   const out: string[] = [];
@@ -157,6 +157,11 @@ describe('helpers', () => {
     expect(() => parseProperties(['=x'], 'property', known)).toThrow(
       '--property expects KEY=VALUE, got "=x"',
     );
+  });
+
+  it('wrapWords fills lines up to the width', () => {
+    expect(wrapWords('aa bb  cc dd', 5)).toBe('aa bb\ncc dd');
+    expect(wrapWords('averylongword x', 5)).toBe('averylongword\nx');
   });
 
   it('unescapeSeparator turns \\t, \\n and \\\\ into characters', () => {

@@ -11,8 +11,11 @@ export const BOOTSTRAP_SERVER_FLAG = {
 } as const satisfies StringFlag;
 
 /** `--property`-style flags: repeated, one key=value each, commas kept (`key.separator=,`). */
-export function propertyFlag(description: string): ListFlag & { readonly repeatOnly: true } {
-  return { type: 'list', repeatOnly: true, valueName: 'KEY=VALUE', description };
+export function propertyFlag(
+  description: string,
+  valueName = 'KEY=VALUE',
+): ListFlag & { readonly repeatOnly: true } {
+  return { type: 'list', repeatOnly: true, valueName, description };
 }
 
 export function requireFlag<T>(value: T | undefined, name: string, why = ''): T {
@@ -93,6 +96,22 @@ export function unescapeSeparator(text: string): string {
   return text.replace(/\\([tnr\\])/g, (_, letter: string) =>
     letter === 't' ? '\t' : letter === 'n' ? '\n' : letter === 'r' ? '\r' : '\\',
   );
+}
+
+/** Words joined into lines of at most `width` characters, for --help texts. */
+export function wrapWords(text: string, width = 100): string {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(/\s+/).filter((w) => w !== '')) {
+    if (line !== '' && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = word;
+    } else {
+      line = line === '' ? word : `${line} ${word}`;
+    }
+  }
+  if (line !== '') lines.push(line);
+  return lines.join('\n');
 }
 
 /** Exactly one of the named boolean flags is set; returns its name. */

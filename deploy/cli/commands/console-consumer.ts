@@ -17,6 +17,7 @@ import {
   propertyFlag,
   requireFlag,
   unescapeSeparator,
+  wrapWords,
 } from '../kafka-tools.ts';
 
 const FORMATTER_PROPERTIES = {
@@ -122,7 +123,7 @@ Formatting (--property), as Kafka's DefaultMessageFormatter: print.timestamp, pr
 print.offset, print.headers, print.key (default false), print.value (default true), key.separator
 (default a tab), headers.separator, null.literal; e.g. --property print.key=true
 --property print.offset=true prints "Offset:3<TAB>key<TAB>value".
-Consumer properties (--consumer-property): ${Object.keys(CONSUMER_PROPERTIES).join(', ')}.`,
+${wrapWords(`Consumer properties (--consumer-property): ${Object.keys(CONSUMER_PROPERTIES).join(', ')}.`)}`,
   flags: {
     'bootstrap-server': BOOTSTRAP_SERVER_FLAG,
     topic: { type: 'string', valueName: 'NAME', description: 'the topic to read (required)' },

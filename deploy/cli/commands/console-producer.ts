@@ -17,6 +17,7 @@ import {
   propertyFlag,
   requireFlag,
   unescapeSeparator,
+  wrapWords,
 } from '../kafka-tools.ts';
 
 const READER_PROPERTIES = {
@@ -52,7 +53,8 @@ At end of input (Ctrl-D, or the end of a pipe) it waits until every record is ac
 Reader properties (--property): parse.key=true splits each line at key.separator (default a tab) into
 key and value, e.g. --property parse.key=true --property key.separator=: sends "k:v" with key "k";
 a line without the separator stops the producer (exit 1) unless ignore.error=true; null.marker=X sends
-X as null. Producer properties (--producer-property): ${Object.keys(PRODUCER_PROPERTIES).join(', ')}.`,
+X as null.
+${wrapWords(`Producer properties (--producer-property): ${Object.keys(PRODUCER_PROPERTIES).join(', ')}.`)}`,
   flags: {
     'bootstrap-server': BOOTSTRAP_SERVER_FLAG,
     topic: { type: 'string', valueName: 'NAME', description: 'the topic to send to (required)' },

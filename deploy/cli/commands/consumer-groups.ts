@@ -17,6 +17,7 @@ export const consumerGroupsCommand = defineCommand({
   name: 'consumer-groups',
   summary: 'List consumer groups; describe their offsets and lag, members, state (kafka-consumer-groups.sh).',
   description: `
+One action per run:
   --list                                     every group (ListGroups on every broker)
   --describe --group G [--group G2 …]        per partition: committed offset, log end offset, lag, owner
   --describe --all-groups                    the same for every group
@@ -36,14 +37,14 @@ log end offsets, as Kafka does.`,
     'bootstrap-server': BOOTSTRAP_SERVER_FLAG,
     list: { type: 'boolean', description: 'list the groups' },
     describe: { type: 'boolean', description: 'describe --group (or --all-groups)' },
-    group: propertyFlag('a group to describe (repeatable)'),
+    group: propertyFlag('a group to describe (repeatable)', 'GROUP'),
     'all-groups': { type: 'boolean', description: 'with --describe: every group' },
     offsets: { type: 'boolean', description: 'with --describe: offsets and lag (the default)' },
     members: { type: 'boolean', description: 'with --describe: the members' },
     state: { type: 'boolean', description: "with --describe: the group's state" },
     verbose: { type: 'boolean', description: "with --members: each member's partitions" },
     'reset-offsets': { type: 'boolean', description: "set an inactive group's committed offsets" },
-    topic: propertyFlag('with --reset-offsets: T (every partition) or T:0,2 (repeatable)'),
+    topic: propertyFlag('with --reset-offsets: T (every partition) or T:0,2 (repeatable)', 'TOPIC[:P,…]'),
     'all-topics': {
       type: 'boolean',
       description: 'with --reset-offsets: every topic the group has offsets for',
