@@ -85,11 +85,21 @@ ${wrapWords(`Producer properties (--producer-property): ${Object.keys(PRODUCER_P
     try {
       await producer.connect();
       // Created only now: readline emits lines as soon as it exists, and would drop what came meanwhile.
-      lines = createInterface({ input: io.stdin ?? process.stdin, crlfDelay: Infinity, terminal: false });
+      const input = io.stdin ?? process.stdin;
+      // On a terminal, Kafka's tool prompts with ">" for each record.
+      const interactive = input.isTTY === true && process.stdout.isTTY === true;
+      lines = createInterface({
+        input,
+        crlfDelay: Infinity,
+        terminal: interactive,
+        ...(interactive ? { output: process.stdout, prompt: '>' } : {}),
+      });
+      if (interactive) lines.prompt();
       let lineNumber = 0;
       let first = true;
       for await (const line of lines) {
         lineNumber++;
+        if (interactive) lines.prompt();
         let key: string | null = null;
         let value: string | null = line;
         if (parseKey) {
