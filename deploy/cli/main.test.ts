@@ -74,6 +74,11 @@ describe('kzlab dispatcher', () => {
       [['kafka-server', '-h'], 'Usage: kzlab kafka-server [flags] <server.properties>'],
       [['help', 'up'], 'Usage: kzlab up [flags]'],
       [['bench', '--help'], 'Usage: kzlab bench <command> [flags]'],
+      [['topics', '--help'], 'Usage: kzlab topics [flags]'],
+      [['console-producer', '--help'], 'Usage: kzlab console-producer [flags]'],
+      [['console-consumer', '-h'], 'Usage: kzlab console-consumer [flags]'],
+      [['consumer-groups', '--help'], 'Usage: kzlab consumer-groups [flags]'],
+      [['zk-shell', '-h'], 'Usage: kzlab zk-shell [flags] [command [args …]]'],
     ] as const) {
       const io = fakeIo();
       expect(await main(argv, io)).toBe(EXIT_OK);

@@ -264,7 +264,7 @@ describe('the Kafka tools as processes: usage errors (exit 2) and --help', () =>
   });
 
   it('--help describes each tool and exits 0', async () => {
-    const tools = ['topics', 'console-producer', 'console-consumer'];
+    const tools = ['topics', 'console-producer', 'console-consumer', 'consumer-groups'];
     const results = await Promise.all(tools.map((tool) => runCli([tool, '--help'])));
     results.forEach((result, index) => {
       expect(result.code).toBe(0);
