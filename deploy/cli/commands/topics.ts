@@ -32,6 +32,8 @@ One action per run:
 Output is modelled on kafka-topics.sh, e.g. --describe:
   Topic: T	PartitionCount: 3	ReplicationFactor: 1	Configs: retention.ms=60000
   	Topic: T	Partition: 0	Leader: 1	Replicas: 1	Isr: 1
+Configs lists the topic's non-default configs when the brokers answer DescribeConfigs (kzlab's broker
+does not yet: then it is empty).
 Without --partitions/--replication-factor, --create uses the broker's num.partitions and
 default.replication.factor. A topic that exists (create), does not exist (describe, alter, delete) or a
 partition count that does not grow prints "Error while executing topic command : …" and exits 1.`,
