@@ -14,6 +14,11 @@ export interface CliIo {
   readonly cwd: string;
   /** Loads the modules commands start (ZooKeeper server, benchmarks). Replaced in tests. */
   readonly modules: ModuleLoaders;
+  /**
+   * Standard input, for the commands that read it (console-producer: records; zk-shell: commands).
+   * deploy/cli/main.ts's processIo() passes process.stdin; tests pass a stream of their own.
+   */
+  readonly stdin?: NodeJS.ReadableStream & { readonly isTTY?: boolean };
 }
 
 /** A command that runs. Returns the process exit status: 0 ok, 1 failed, 2 usage error (thrown as UsageError). */

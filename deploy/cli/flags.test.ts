@@ -86,6 +86,19 @@ describe('parseFlags', () => {
     expect(parse('--only', 'zk2').flags.only).toEqual(['zk2']);
   });
 
+  it('repeatOnly lists keep commas and spaces: one item per occurrence', () => {
+    const specs = {
+      property: { type: 'list', repeatOnly: true, valueName: 'KEY=VALUE', description: 'a property' },
+    } as const satisfies FlagSpecs;
+    const properties = (...argv: string[]) => parseFlags(argv, specs).flags.property;
+    expect(properties('--property', 'key.separator=,', '--property=print.key= true')).toEqual([
+      'key.separator=,',
+      'print.key= true',
+    ]);
+    expect(properties()).toEqual([]);
+    expect(() => properties('--property=')).toThrow('--property needs a value');
+  });
+
   it('collects positionals, including after -- and a lone -', () => {
     const { positionals, flags } = parse('zoo.cfg', '--json', '-', '--', '--not-a-flag', '-h');
     expect(positionals).toEqual(['zoo.cfg', '-', '--not-a-flag', '-h']);

@@ -3,6 +3,7 @@
 //   --name value  and  --name=value      string, number and list flags
 //   --flag  --flag=true|false  --no-flag  boolean flags (default false)
 //   --list a,b --list c                   list flags: comma-separated and/or repeated → ['a', 'b', 'c']
+//   --property k=a,b --property j=c       list flags with `repeatOnly`: repeated, commas kept → ['k=a,b', 'j=c']
 //   --                                    everything after it is positional
 //   -h, --help                            always recognised; sets `help`
 //
@@ -42,6 +43,8 @@ export interface BooleanFlag extends FlagBase {
 export interface ListFlag extends FlagBase {
   readonly type: 'list';
   readonly default?: readonly string[];
+  /** Each occurrence is one item, commas and all (Kafka's `--property key.separator=,`). */
+  readonly repeatOnly?: boolean;
 }
 export type FlagSpec = StringFlag | NumberFlag | BooleanFlag | ListFlag;
 /** Flag specs keyed by the long name without dashes, e.g. `'data-dir'`. */
@@ -153,6 +156,11 @@ export function parseFlags<const S extends FlagSpecs>(argv: readonly string[], s
           list = [];
           lists.set(name, list);
           values[name] = list;
+        }
+        if (spec.repeatOnly === true) {
+          if (text === '') throw new UsageError(`--${name} needs a value`);
+          list.push(text);
+          break;
         }
         for (const item of text.split(',')) {
           const trimmed = item.trim();

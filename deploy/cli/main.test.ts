@@ -50,7 +50,7 @@ describe('kzlab dispatcher', () => {
     const io = fakeIo();
     expect(await main(['frob'], io)).toBe(EXIT_USAGE);
     expect(io.err).toEqual([
-      'kzlab: unknown command "frob" (commands: up, status, kill, pause, resume, restart, partition, heal, zookeeper-server, kafka-server, bench, sim)',
+      'kzlab: unknown command "frob" (commands: up, status, kill, pause, resume, restart, partition, heal, zookeeper-server, kafka-server, bench, sim, topics, console-producer, console-consumer, consumer-groups, zk-shell)',
       "Run 'kzlab --help' for usage.",
     ]);
   });
@@ -74,6 +74,11 @@ describe('kzlab dispatcher', () => {
       [['kafka-server', '-h'], 'Usage: kzlab kafka-server [flags] <server.properties>'],
       [['help', 'up'], 'Usage: kzlab up [flags]'],
       [['bench', '--help'], 'Usage: kzlab bench <command> [flags]'],
+      [['topics', '--help'], 'Usage: kzlab topics [flags]'],
+      [['console-producer', '--help'], 'Usage: kzlab console-producer [flags]'],
+      [['console-consumer', '-h'], 'Usage: kzlab console-consumer [flags]'],
+      [['consumer-groups', '--help'], 'Usage: kzlab consumer-groups [flags]'],
+      [['zk-shell', '-h'], 'Usage: kzlab zk-shell [flags] [command [args …]]'],
     ] as const) {
       const io = fakeIo();
       expect(await main(argv, io)).toBe(EXIT_OK);

@@ -11,6 +11,9 @@ import { InvariantError } from '../../client/common/assert.ts';
 import { KZ_ERROR_CODES, KzError } from '../../client/common/errors.ts';
 import { groupHelp, type CliCommand, type CliIo, type CommandGroup } from './command.ts';
 import { benchCommand } from './commands/bench.ts';
+import { consoleConsumerCommand } from './commands/console-consumer.ts';
+import { consoleProducerCommand } from './commands/console-producer.ts';
+import { consumerGroupsCommand } from './commands/consumer-groups.ts';
 import { healCommand } from './commands/heal.ts';
 import { kafkaServerCommand } from './commands/kafka-server.ts';
 import { killCommand } from './commands/kill.ts';
@@ -19,8 +22,10 @@ import { pauseCommand } from './commands/pause.ts';
 import { restartCommand } from './commands/restart.ts';
 import { resumeCommand } from './commands/resume.ts';
 import { statusCommand } from './commands/status.ts';
+import { topicsCommand } from './commands/topics.ts';
 import { simCommand } from './commands/sim.ts';
 import { upCommand } from './commands/up.ts';
+import { zkShellCommand } from './commands/zk-shell.ts';
 import { zookeeperServerCommand } from './commands/zookeeper-server.ts';
 import { UsageError } from './flags.ts';
 import { defaultModuleLoaders } from './modules.ts';
@@ -47,6 +52,11 @@ export const ROOT_COMMAND: CommandGroup = {
     kafkaServerCommand,
     benchCommand,
     simCommand,
+    topicsCommand,
+    consoleProducerCommand,
+    consoleConsumerCommand,
+    consumerGroupsCommand,
+    zkShellCommand,
   ],
 };
 
@@ -138,5 +148,6 @@ export function processIo(): CliIo {
     stderr: (text) => process.stderr.write(`${text}\n`),
     cwd: process.cwd(),
     modules: defaultModuleLoaders,
+    stdin: process.stdin,
   };
 }
