@@ -227,7 +227,7 @@ describe('shapeEnsemble', () => {
 
   it('five servers: survives two more failures', () => {
     const peers = [1, 2, 3, 4, 5].map((sid) =>
-      quorumPeer(`zk${sid}`, sid, sid === 4 ? 'LEADING' : 'FOLLOWING'),
+      quorumPeer(`zk${sid}`, sid, sid === 4 ? 'LEADING' : 'FOLLOWING', { leader: 4 }),
     );
     expect(shapeEnsemble(peers, [])).toMatchObject({
       size: 5,
@@ -248,6 +248,26 @@ describe('shapeEnsemble', () => {
     );
     expect(ensemble.servers[1].role).toBe('LOOKING');
     expect(ensemble).toMatchObject({ serving: 1, hasQuorum: false });
+  });
+
+  it('followers of a leader that is gone do not serve: no leader, nobody serving', () => {
+    const ensemble = shapeEnsemble(
+      [down('zk1', 1), quorumPeer('zk2', 2, 'FOLLOWING'), quorumPeer('zk3', 3, 'FOLLOWING')],
+      [],
+    );
+    expect(ensemble).toMatchObject({ serving: 0, hasQuorum: false, leader: null, survivesMoreFailures: 0 });
+  });
+
+  it('an old leader cut off from the others may still say LEADING: the leader is the one with the newer epoch', () => {
+    const ensemble = shapeEnsemble(
+      [
+        quorumPeer('zk1', 1, 'LEADING', { epoch: 1, leader: 1 }),
+        quorumPeer('zk2', 2, 'FOLLOWING', { epoch: 2, leader: 3 }),
+        quorumPeer('zk3', 3, 'LEADING', { epoch: 2, leader: 3 }),
+      ],
+      [],
+    );
+    expect(ensemble).toMatchObject({ leader: 'zk3', serving: 2, hasQuorum: true, survivesMoreFailures: 0 });
   });
 
   it('an Apache ZooKeeper (no quorum command): the role from srvr', () => {

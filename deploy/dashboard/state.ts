@@ -165,7 +165,7 @@ export interface EnsembleState {
   readonly size: number;
   /** Servers needed for a quorum: a strict majority. */
   readonly majority: number;
-  /** Servers that follow or lead right now. */
+  /** The leader and the servers that follow it (0 without a leader). */
   readonly serving: number;
   /** A leader with a quorum exists. */
   readonly hasQuorum: boolean;
@@ -265,8 +265,6 @@ export function majorityOf(size: number): number {
   return Math.floor(size / 2) + 1;
 }
 
-const SERVING_ROLES: readonly ZooKeeperRole[] = ['LEADING', 'FOLLOWING', 'STANDALONE'];
-
 function roleOf(observation: ZooKeeperObservation): ZooKeeperRole {
   if (observation.process === 'paused') return 'PAUSED';
   if (observation.process !== 'running' && observation.process !== 'starting') return 'DOWN';
@@ -329,9 +327,22 @@ export function shapeEnsemble(
   });
   const size = servers.length;
   const majority = majorityOf(size);
-  const serving = servers.filter((server) => SERVING_ROLES.includes(server.role)).length;
-  const leader =
-    servers.find((server) => server.role === 'LEADING' || server.role === 'STANDALONE')?.name ?? null;
+  // The leader: the server that says LEADING (if a cut-off old leader still says so too, the one with the
+  // higher epoch). Serving: the leader and the servers that follow it; without a leader nobody serves.
+  const leaderServer =
+    servers
+      .filter((server) => server.role === 'LEADING' || server.role === 'STANDALONE')
+      .sort((a, b) => (b.currentEpoch ?? 0) - (a.currentEpoch ?? 0))[0] ?? null;
+  const leader = leaderServer?.name ?? null;
+  const serving =
+    leaderServer === null
+      ? 0
+      : 1 +
+        servers.filter(
+          (server) =>
+            server.role === 'FOLLOWING' &&
+            (server.leaderSid === null || server.leaderSid === leaderServer.sid),
+        ).length;
   const hasQuorum = leader !== null && serving >= majority;
   return {
     size,
