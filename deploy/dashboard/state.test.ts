@@ -289,6 +289,7 @@ describe('shapeEnsemble', () => {
       { from: 'zk2', to: 'zk1', mode: 'stall' },
     ]);
     expect(ensemble.servers.map((server) => server.cutOff)).toEqual([true, true, false]);
+    expect(ensemble.servers.map((server) => server.cutFrom)).toEqual([['zk2'], ['zk1'], []]);
   });
 });
 

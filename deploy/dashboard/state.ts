@@ -158,6 +158,8 @@ export interface ZooKeeperServerState {
   readonly nodeCount: number | null;
   /** This server's peer links are cut by a partition (some link from or to it is not ok). */
   readonly cutOff: boolean;
+  /** The servers it cannot talk to (a link either way is not ok), sorted. */
+  readonly cutFrom: readonly string[];
   readonly error: string | null;
 }
 
@@ -322,6 +324,13 @@ export function shapeEnsemble(
       connections: alive ? (observation.srvr?.connections ?? null) : null,
       nodeCount: alive ? (observation.srvr?.nodeCount ?? null) : null,
       cutOff: links.some((link) => link.from === observation.name || link.to === observation.name),
+      cutFrom: [
+        ...new Set(
+          links.flatMap((link) =>
+            link.from === observation.name ? [link.to] : link.to === observation.name ? [link.from] : [],
+          ),
+        ),
+      ].sort(),
       error: observation.error ?? null,
     };
   });

@@ -144,10 +144,53 @@ describe.skipIf(!existsSync(CHROMIUM))('the dashboard in Chromium', () => {
       .toBe('ZooKeeper ensemble');
   });
 
+  it('pause and resume a follower; partition it away and heal it', async () => {
+    const follower = (await page
+      .locator('[data-testid^="zk-"][data-role="FOLLOWING"]')
+      .first()
+      .getAttribute('data-testid'))!.slice('zk-'.length);
+    const card = page.getByTestId(`zk-${follower}`);
+
+    await page.getByTestId(`pause-${follower}`).click();
+    await expect.poll(() => card.getAttribute('data-role'), { timeout: 15_000 }).toBe('PAUSED');
+    await page.getByTestId(`resume-${follower}`).click();
+    await expect
+      .poll(() => card.getAttribute('data-role'), { timeout: ELECTION_DEADLINE_MS })
+      .toBe('FOLLOWING');
+
+    await page.getByTestId(`partition-${follower}`).click();
+    const others = ['zk1', 'zk2', 'zk3'].filter((name) => name !== follower);
+    // It is cut off from both others; each of them only from it.
+    await expect
+      .poll(() => page.getByTestId(`cut-${follower}`).textContent(), { timeout: 15_000 })
+      .toBe(`✂ cut off from ${others.join(', ')}`);
+    expect(await page.getByTestId(`cut-${others[0]}`).textContent()).toBe(`✂ cut off from ${follower}`);
+    // Cut off from the other two, it cannot follow anyone: it looks for a leader until healed.
+    await expect
+      .poll(() => card.getAttribute('data-role'), { timeout: ELECTION_DEADLINE_MS })
+      .toBe('LOOKING');
+    expect(await page.locator('[data-role="LEADING"]').count()).toBe(1);
+    await screenshot('3-follower-partitioned');
+    await page.getByTestId(`heal-${follower}`).click();
+    await expect.poll(() => card.textContent(), { timeout: 15_000 }).not.toContain('cut off');
+    await expect
+      .poll(() => card.getAttribute('data-role'), { timeout: ELECTION_DEADLINE_MS })
+      .toBe('FOLLOWING');
+    const timeline = await page.getByTestId('timeline').textContent();
+    expect(timeline).toContain(`${follower} paused (SIGSTOP)`);
+    expect(timeline).toContain(`${follower} resumed (SIGCONT)`);
+    expect(timeline).toContain('Network partition:');
+    expect(timeline).toContain(`Links healed: ${follower} |`);
+  });
+
   it('kill on the leader: it goes DOWN, another server becomes LEADING, and the timeline says so', async () => {
     const leaderCard = page.locator('[data-testid^="zk-"][data-role="LEADING"]');
     const leader = (await leaderCard.getAttribute('data-testid'))!.slice('zk-'.length);
     await page.getByTestId(`kill-${leader}`).click();
+    // What to expect is said before it happens.
+    await expect
+      .poll(() => page.locator('.toast.expect').allTextContents())
+      .toContainEqual(expect.stringContaining('elect a new one with a higher epoch'));
     await page.locator(`[data-testid="zk-${leader}"][data-role="DOWN"]`).waitFor({ timeout: 15_000 });
     const newLeaderCard = page.locator(
       `[data-testid^="zk-"][data-role="LEADING"]:not([data-testid="zk-${leader}"])`,
@@ -172,6 +215,6 @@ describe.skipIf(!existsSync(CHROMIUM))('the dashboard in Chromium', () => {
     expect(texts.length).toBeGreaterThan(0);
     expect(texts.every((text) => text.includes(leader))).toBe(true);
     await page.getByTestId('timeline-filter').selectOption('');
-    await screenshot('3-after-killing-the-leader');
+    await screenshot('4-after-killing-the-leader');
   });
 });

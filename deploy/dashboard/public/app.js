@@ -83,6 +83,11 @@ function nodeButtons(node, process, kind, cutOff) {
   }
   if (kind === 'zookeeper') {
     buttons.push(cutOff ? actionButton(node, 'heal', 'heal-one') : actionButton(node, 'partition'));
+  } else {
+    // Brokers are not behind fault proxies: say so where the button would be.
+    buttons.push(
+      `<button type="button" class="action partition" disabled title="${esc(t('action.brokers.nopartition'))}">${esc(t('action.partition'))}</button>`,
+    );
   }
   return `<div class="buttons">${buttons.join('')}</div>`;
 }
@@ -109,7 +114,7 @@ function renderEnsemble() {
   else
     verdict = `<span class="verdict ok">${esc(t('quorum.survives', { count: ensemble.survivesMoreFailures }))}</span>`;
   $('quorum').innerHTML = `
-    <div class="quorum-bar" style="--majority:${ensemble.majority};--size:${ensemble.size}">${segments}<span class="majority-mark" title="majority"></span></div>
+    <div class="quorum-bar" style="--majority:${ensemble.majority};--size:${ensemble.size}">${segments}<span class="majority-mark" title="${esc(t('quorum.majority', ensemble))}"></span></div>
     <div class="quorum-text"><span data-testid="quorum-summary">${esc(t('quorum.summary', ensemble))}</span> ${verdict}</div>`;
 
   $('zk-servers').innerHTML = ensemble.servers
@@ -137,7 +142,7 @@ function renderEnsemble() {
           .join('')}</dl>
         <footer>
           <span class="process process-${server.process}">${esc(t(`process.${server.process}`))}${server.pid ? ` · pid ${server.pid}` : ''}</span>
-          ${server.cutOff ? `<span class="chip cut" title="${esc(t('cutoff.help'))}">✂ ${esc(t('cutoff'))}</span>` : ''}
+          ${server.cutOff ? `<span class="chip cut" data-testid="cut-${esc(server.name)}" title="${esc(t('cutoff.help'))}">✂ ${esc(t('cutoff', { peers: server.cutFrom.join(', ') }))}</span>` : ''}
         </footer>
         ${nodeButtons(server.name, server.process, 'zookeeper', server.cutOff)}
       </article>`;
@@ -187,6 +192,10 @@ function offsetBars(partition) {
     [replica.logEndOffset, replica.highWatermark].filter((value) => value !== null).map(Number),
   );
   const scale = Math.max(1, ...numbers);
+  const leaderReplica = partition.replicas.find(
+    (replica) => replica.isLeader && replica.logEndOffset !== null,
+  );
+  const leaderLeo = leaderReplica ? Number(leaderReplica.logEndOffset) : null;
   return partition.replicas
     .map((replica) => {
       if (replica.logEndOffset === null) {
@@ -202,7 +211,11 @@ function offsetBars(partition) {
           <span class="bar-fill ${replica.isLeader ? 'leader' : ''} ${replica.inIsr ? '' : 'out'}" style="left:${(100 * start) / scale}%;width:${(100 * (leo - start)) / scale}%"></span>
           <span class="bar-hw" style="left:${(100 * hw) / scale}%"></span>
         </span>
-        <span class="bar-numbers">LEO ${esc(replica.logEndOffset)} · HW ${esc(replica.highWatermark ?? '—')}</span>
+        <span class="bar-numbers">LEO ${esc(replica.logEndOffset)} · HW ${esc(replica.highWatermark ?? '—')}${
+          !replica.isLeader && leaderLeo !== null && leaderLeo > leo
+            ? ` · ${esc(t('topics.lag', { lag: leaderLeo - leo }))}`
+            : ''
+        }</span>
       </div>`;
     })
     .join('');
@@ -379,7 +392,8 @@ function entryText(entry) {
   for (const key of ['groups', 'from', 'to'])
     if (Array.isArray(params[key])) params[key] = params[key].join(key === 'groups' ? ' | ' : ', ');
   for (const [key, value] of Object.entries(params)) if (value === null) params[key] = t('none');
-  return t(`event.${entry.kind}`, params);
+  const kind = entry.kind === 'heal' && entry.params.groups?.length === 0 ? 'heal-all' : entry.kind;
+  return t(`event.${kind}`, params);
 }
 
 function renderTimeline() {
@@ -467,7 +481,9 @@ function toast(text, kind) {
   element.className = `toast ${kind}`;
   element.textContent = text;
   $('toasts').append(element);
-  setTimeout(() => element.remove(), kind === 'error' ? 8000 : 4000);
+  // The newest few only: the page stays readable during a burst of clicks.
+  while ($('toasts').children.length > 4) $('toasts').firstElementChild.remove();
+  setTimeout(() => element.remove(), kind === 'error' || kind === 'expect' ? 10_000 : 4000);
 }
 
 async function post(url) {
@@ -477,18 +493,41 @@ async function post(url) {
   return body;
 }
 
+/** What a learner should expect from `action` on `node`, given its role now (null: nothing to say). */
+function expectation(node, action) {
+  const server = state?.ensemble.servers.find((candidate) => candidate.name === node);
+  if (server) {
+    const role = server.role === 'LEADING' ? 'leader' : 'follower';
+    return t(
+      action === 'kill' || action === 'pause' || action === 'partition'
+        ? `expect.zk.${action}.${role}`
+        : `expect.zk.${action}`,
+    );
+  }
+  const broker = state?.brokers.find((candidate) => candidate.name === node);
+  if (broker) {
+    const role = broker.isController ? 'controller' : 'broker';
+    const key =
+      action === 'kill' || action === 'pause' ? `expect.broker.${action}.${role}` : `expect.broker.${action}`;
+    return CATALOGUES.en[key] === undefined ? null : t(key, { id: broker.id });
+  }
+  return null;
+}
+
 async function runAction(node, action) {
   const label = t(`action.${action}`);
+  const shown = node === '*' ? t('heal.all.toast') : node;
   pending.set(node, action);
   renderEnsemble();
   renderBrokers();
-  toast(t('action.sent', { action: label, node }), 'info');
+  const expected = expectation(node, action);
+  if (expected !== null) toast(expected, 'expect');
   try {
     if (node === '*') await post('/api/heal');
     else await post(`/api/nodes/${encodeURIComponent(node)}/${action}`);
-    toast(t('action.done', { action: label, node }), 'ok');
+    toast(t('action.done', { action: label, node: shown }), 'ok');
   } catch (error) {
-    toast(t('action.failed', { action: label, node, message: error.message }), 'error');
+    toast(t('action.failed', { action: label, node: shown, message: error.message }), 'error');
   } finally {
     pending.delete(node);
     renderEnsemble();

@@ -66,7 +66,7 @@ const en = {
   'field.port': 'port',
   'field.brokerEpoch': 'broker epoch',
   'field.brokerEpoch.help': 'czxid of /brokers/ids/<id>: changes with every new registration.',
-  cutoff: 'cut off',
+  cutoff: 'cut off from {peers}',
   'cutoff.help': 'A network partition separates this server from the others.',
 
   'controller.line': 'Controller: {broker} · controller epoch {epoch}',
@@ -157,7 +157,8 @@ const en = {
   'event.node-exited': '{node} exited (code {code}, signal {signal})',
   'event.node-crashed': '{node} died unexpectedly (code {code}, signal {signal})',
   'event.partition': 'Network partition: {groups}',
-  'event.heal': 'Links healed',
+  'event.heal': 'Links healed: {groups}',
+  'event.heal-all': 'All links healed',
   'event.zk-leader-elected': '{node} is the new ZooKeeper leader (epoch {epoch})',
   'event.zk-role': '{node}: {from} → {to}',
   'event.quorum-lost': 'Quorum lost: {serving} serving, {majority} needed',
@@ -171,6 +172,37 @@ const en = {
   'event.isr-expand': '{topic}-{partition}: ISR grew [{from}] → [{to}]',
   'event.isr-change': '{topic}-{partition}: ISR [{from}] → [{to}]',
   none: 'none',
+  'heal.all.toast': 'all links',
+  'quorum.majority': 'a majority: {majority} of {size}',
+  'topics.lag': 'lag {lag}',
+  'expect.zk.kill.leader':
+    'Expect: the followers lose their leader, go LOOKING and elect a new one with a higher epoch. No writes meanwhile.',
+  'expect.zk.kill.follower':
+    'Expect: the leader keeps serving as long as a majority is left; clients of this server reconnect to another one.',
+  'expect.zk.pause.leader':
+    'Expect: like a crash for the others (no pings): they elect a new leader. On resume the old leader finds it is no longer one.',
+  'expect.zk.pause.follower':
+    'Expect: the leader drops it after syncLimit; the ensemble serves on with the rest.',
+  'expect.zk.partition.leader':
+    'Expect: the leader, alone, loses its quorum and steps down; the majority elects a new leader with a higher epoch.',
+  'expect.zk.partition.follower':
+    'Expect: the cut-off server goes LOOKING and stays there until healed; the majority keeps serving.',
+  'expect.zk.restart':
+    'Expect: it comes back with its data, finds the leader and synchronises (DIFF, TRUNC or SNAP) before FOLLOWING.',
+  'expect.zk.resume': 'Expect: it notices time has passed, rejoins and catches up.',
+  'expect.zk.heal': 'Expect: the server rejoins the ensemble and follows the current leader.',
+  'expect.broker.kill.controller':
+    'Expect: when its ZooKeeper session expires, /controller vanishes and another broker becomes controller (controller epoch + 1).',
+  'expect.broker.kill.broker':
+    "Expect: when its ZooKeeper session expires, /brokers/ids/{id} vanishes; the controller moves its partitions' leadership and shrinks their ISR.",
+  'expect.broker.pause.controller':
+    'Expect: frozen, it sends no heartbeats; after the session timeout ZooKeeper deletes /controller and another broker takes over.',
+  'expect.broker.pause.broker':
+    'Expect: frozen, it sends no heartbeats; after the session timeout its registration vanishes as if it had died.',
+  'expect.broker.restart':
+    'Expect: it registers again (a new broker epoch) and its replicas catch up with the leaders before rejoining the ISR.',
+  'expect.broker.resume':
+    'Expect: it finds whether its ZooKeeper session survived; if not, it registers again.',
 };
 
 const ko = {
@@ -235,7 +267,7 @@ const ko = {
   'field.port': '포트',
   'field.brokerEpoch': '브로커 에포크',
   'field.brokerEpoch.help': '/brokers/ids/<id>의 czxid: 새로 등록할 때마다 바뀝니다.',
-  cutoff: '고립됨',
+  cutoff: '연결 끊김: {peers}',
   'cutoff.help': '네트워크 분할로 이 서버가 다른 서버들과 끊겨 있습니다.',
 
   'controller.line': '컨트롤러: {broker} · 컨트롤러 에포크 {epoch}',
@@ -326,7 +358,8 @@ const ko = {
   'event.node-exited': '{node} 종료 (코드 {code}, 시그널 {signal})',
   'event.node-crashed': '{node} 예기치 않게 죽음 (코드 {code}, 시그널 {signal})',
   'event.partition': '네트워크 분할: {groups}',
-  'event.heal': '링크 복구됨',
+  'event.heal': '링크 복구됨: {groups}',
+  'event.heal-all': '모든 링크 복구됨',
   'event.zk-leader-elected': '{node}: 새 주키퍼 리더로 선출 (에포크 {epoch})',
   'event.zk-role': '{node}: {from} → {to}',
   'event.quorum-lost': '쿼럼 상실: {serving}대 서비스 중, {majority}대 필요',
@@ -340,6 +373,36 @@ const ko = {
   'event.isr-expand': '{topic}-{partition}: ISR 확장 [{from}] → [{to}]',
   'event.isr-change': '{topic}-{partition}: ISR [{from}] → [{to}]',
   none: '없음',
+  'heal.all.toast': '모든 링크',
+  'quorum.majority': '과반수: {size}대 중 {majority}대',
+  'topics.lag': '지연 {lag}',
+  'expect.zk.kill.leader':
+    '예상: 팔로워들이 리더를 잃고 LOOKING이 되어, 더 높은 에포크로 새 리더를 선출합니다. 그동안 쓰기는 멈춥니다.',
+  'expect.zk.kill.follower':
+    '예상: 과반수가 남아 있는 한 리더는 계속 서비스합니다. 이 서버의 클라이언트는 다른 서버로 다시 연결합니다.',
+  'expect.zk.pause.leader':
+    '예상: 다른 서버에게는 죽은 것과 같습니다 (핑 없음). 새 리더가 선출되고, 재개하면 옛 리더는 자신이 더는 리더가 아님을 알게 됩니다.',
+  'expect.zk.pause.follower':
+    '예상: syncLimit이 지나면 리더가 이 서버를 빼고, 앙상블은 나머지로 계속 서비스합니다.',
+  'expect.zk.partition.leader':
+    '예상: 혼자 남은 리더는 쿼럼을 잃고 물러납니다. 과반수 쪽이 더 높은 에포크로 새 리더를 선출합니다.',
+  'expect.zk.partition.follower':
+    '예상: 고립된 서버는 복구될 때까지 LOOKING에 머무르고, 과반수 쪽은 계속 서비스합니다.',
+  'expect.zk.restart':
+    '예상: 자기 데이터를 가지고 돌아와 리더를 찾고, FOLLOWING이 되기 전에 동기화(DIFF, TRUNC, SNAP)합니다.',
+  'expect.zk.resume': '예상: 시간이 흐른 것을 알아채고 다시 합류해 따라잡습니다.',
+  'expect.zk.heal': '예상: 서버가 앙상블에 다시 합류해 현재 리더를 따릅니다.',
+  'expect.broker.kill.controller':
+    '예상: 주키퍼 세션이 만료되면 /controller가 사라지고 다른 브로커가 컨트롤러가 됩니다 (컨트롤러 에포크 + 1).',
+  'expect.broker.kill.broker':
+    '예상: 주키퍼 세션이 만료되면 /brokers/ids/{id}가 사라지고, 컨트롤러가 이 브로커의 파티션 리더를 옮기고 ISR을 줄입니다.',
+  'expect.broker.pause.controller':
+    '예상: 멈춘 동안 하트비트를 보내지 않으므로, 세션 타임아웃 뒤 주키퍼가 /controller를 지우고 다른 브로커가 이어받습니다.',
+  'expect.broker.pause.broker':
+    '예상: 멈춘 동안 하트비트를 보내지 않으므로, 세션 타임아웃 뒤 죽은 것처럼 등록 정보가 사라집니다.',
+  'expect.broker.restart':
+    '예상: 다시 등록하고 (새 브로커 에포크), 레플리카가 리더를 따라잡은 뒤 ISR에 다시 들어갑니다.',
+  'expect.broker.resume': '예상: 주키퍼 세션이 살아 있는지 확인하고, 만료되었으면 다시 등록합니다.',
 };
 
 export const CATALOGUES = { en, ko };
