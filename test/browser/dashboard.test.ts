@@ -18,6 +18,7 @@ import { resolveClusterSpec } from '../../deploy/cluster/spec.ts';
 import { startDashboard, type DashboardServer } from '../../deploy/dashboard/dashboard-server.ts';
 import { LocalCluster } from '../../deploy/local/local-cluster.ts';
 import { findFreePortBase } from '../../deploy/local/ports.ts';
+import { skipUnlessAvailable } from '../support/ci.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const CHROMIUM_FLAGS = [
@@ -32,7 +33,7 @@ const CHROMIUM_FLAGS = [
 /** A new ZooKeeper leader after a kill: a few election rounds at tickTime 500 ms, on a busy machine. */
 const ELECTION_DEADLINE_MS = 45_000;
 
-describe.skipIf(!existsSync(CHROMIUM))('the dashboard in Chromium', () => {
+describe.skipIf(skipUnlessAvailable(existsSync(CHROMIUM)))('the dashboard in Chromium', () => {
   let root = '';
   let cluster: LocalCluster | undefined;
   let dashboard: DashboardServer | undefined;
