@@ -44,10 +44,14 @@ export interface DashboardOptions {
   /** 0: any free port (see `url`). */
   readonly port: number;
   readonly log?: Logger;
-  /** Default 500 ms. */
+  /** While a page is open. Default 500 ms. */
   readonly pollIntervalMs?: number;
-  /** Default 1000 ms. */
+  /** While no page is open (the journal still notices elections and controller moves). Default 2000 ms. */
+  readonly idlePollIntervalMs?: number;
+  /** Read the znode tree at most this often. Default 1000 ms. */
   readonly treeIntervalMs?: number;
+  /** Deadline of connecting to ZooKeeper and of one tree read. Default 2500 ms. */
+  readonly zookeeperTimeoutMs?: number;
 }
 
 export interface DashboardServer {
@@ -72,7 +76,12 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
   const { cluster } = options;
   const log = options.log ?? pino({ level: 'warn' });
   const pollIntervalMs = options.pollIntervalMs ?? 500;
-  const poller = new Poller({ cluster, treeIntervalMs: options.treeIntervalMs ?? 1000 });
+  const idlePollIntervalMs = options.idlePollIntervalMs ?? 2000;
+  const poller = new Poller({
+    cluster,
+    treeIntervalMs: options.treeIntervalMs ?? 1000,
+    ...(options.zookeeperTimeoutMs === undefined ? {} : { zookeeperTimeoutMs: options.zookeeperTimeoutMs }),
+  });
   const journal = new Journal();
   const streams = new Set<ServerResponse>();
   let state: DashboardState | undefined;
@@ -151,6 +160,10 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
       void reply.code(httpStatusOf(error.code)).send({ error: { code: error.code, message: error.message } });
       return;
     }
+    if ((error as { validation?: unknown }).validation !== undefined) {
+      void reply.code(400).send({ error: { code: 'KZ_ERR_BAD_REQUEST', message: (error as Error).message } });
+      return;
+    }
     log.error({ err: error }, 'dashboard request failed');
     void reply.code(500).send({ error: { code: 'KZ_ERR_INTERNAL', message: (error as Error).message } });
   });
@@ -179,6 +192,8 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     streams.add(response);
     request.raw.once('close', () => streams.delete(response));
     response.write(`retry: 1000\nevent: snapshot\ndata: ${JSON.stringify(await snapshot())}\n\n`);
+    // The state may be an idle poll old: a fresh one follows as a patch.
+    void poll();
   });
 
   app.post<{ Params: { node: string; action: string } }>(
@@ -221,8 +236,15 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
   const address = app.server.address();
   const port = typeof address === 'object' && address !== null ? address.port : options.port;
 
-  const timer = setInterval(() => void poll(), pollIntervalMs);
-  void poll();
+  let timer: NodeJS.Timeout | undefined;
+  const schedule = (): void => {
+    if (closed) return;
+    timer = setTimeout(
+      () => void poll().then(schedule),
+      streams.size > 0 ? pollIntervalMs : idlePollIntervalMs,
+    );
+  };
+  void poll().then(schedule);
   log.info({ host: options.host, port }, `dashboard on http://${options.host}:${port}/`);
 
   return {
@@ -231,7 +253,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     async close() {
       if (closed) return;
       closed = true;
-      clearInterval(timer);
+      clearTimeout(timer);
       unsubscribe();
       for (const response of streams) response.end();
       streams.clear();

@@ -23,12 +23,15 @@ export interface PollerOptions {
   readonly requestTimeoutMs?: number;
   /** Read the znode tree at most this often. Default 1000 ms. */
   readonly treeIntervalMs?: number;
+  /** Deadline of connecting to ZooKeeper and of one tree read. Default 2500 ms. */
+  readonly zookeeperTimeoutMs?: number;
 }
 
 export class Poller {
   private readonly cluster: ClusterHandle;
   private readonly requestTimeoutMs: number;
   private readonly treeIntervalMs: number;
+  private readonly zookeeperTimeoutMs: number;
   private treeReader: ZnodeTreeReader | undefined;
   private tree: ZnodeTree | null = null;
   private treeReadAt = -Infinity;
@@ -39,6 +42,7 @@ export class Poller {
     this.cluster = options.cluster;
     this.requestTimeoutMs = options.requestTimeoutMs ?? 800;
     this.treeIntervalMs = options.treeIntervalMs ?? 1000;
+    this.zookeeperTimeoutMs = options.zookeeperTimeoutMs ?? 2500;
   }
 
   /** The links that are cut, as the lab's last `links-changed` event said. */
@@ -53,7 +57,7 @@ export class Poller {
 
   async poll(): Promise<Observation> {
     const info = await this.cluster.info();
-    this.treeReader ??= new ZnodeTreeReader({ connect: info.connect });
+    this.treeReader ??= new ZnodeTreeReader({ connect: info.connect, timeoutMs: this.zookeeperTimeoutMs });
     const zookeepers = info.nodes.filter((node) => node.kind === 'zookeeper');
     const brokers = info.nodes.filter((node) => node.kind === 'broker');
     const treeDue = this.treeWanted || performance.now() - this.treeReadAt >= this.treeIntervalMs;

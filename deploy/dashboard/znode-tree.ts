@@ -1,7 +1,7 @@
 // Reads the whole znode tree for the dashboard, read-only, through the same ZooKeeper client the brokers
 // use (broker/zk/zk-client.ts over node-zookeeper-client). A Kafka lab's tree is small (tens to a few
-// hundred znodes), so every poll reads it breadth-first with getChildren + getData per znode, up to a
-// bound, and the page gets it whole.
+// hundred znodes), so every poll reads it breadth-first, up to a bound, and the page gets it whole: per
+// znode a getChildren (its Stat's mzxid says whether the data changed) and a getData only when it did.
 //
 // Every read has a deadline: node-zookeeper-client queues requests while it is disconnected, so without
 // one a poll during an election would wait for as long as the election takes.
@@ -26,6 +26,8 @@ export class ZnodeTreeReader {
   private connecting: Promise<ZkClient> | undefined;
   private closed = false;
   private readonly options: Required<ZnodeTreeReaderOptions>;
+  /** The last read, to skip getData for znodes whose mzxid did not change. */
+  private known = new Map<string, ZnodeView>();
 
   constructor(options: ZnodeTreeReaderOptions) {
     this.options = { maxNodes: 500, maxDataChars: 2000, timeoutMs: 2500, ...options };
@@ -97,6 +99,7 @@ export class ZnodeTreeReader {
       level = next;
     }
     nodes.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    this.known = new Map(nodes.map((node) => [node.path, node]));
     return { nodes, truncated };
   }
 
@@ -105,11 +108,21 @@ export class ZnodeTreeReader {
     path: string,
   ): Promise<{ view: ZnodeView; children: string[] } | undefined> {
     try {
-      const [{ data, stat }, { children }] = await Promise.all([
-        client.getData(path),
-        client.getChildren(path),
-      ]);
-      return { view: znodeView(path, data, stat, this.options.maxDataChars), children: children.sort() };
+      const { children, stat } = await client.getChildren(path);
+      const known = this.known.get(path);
+      if (
+        known !== undefined &&
+        known.stat.czxid === String(stat.czxid) &&
+        known.stat.mzxid === String(stat.mzxid)
+      ) {
+        // Same znode, same data: only the Stat's children fields may have moved.
+        return { view: { ...known, stat: statView(stat) }, children: children.sort() };
+      }
+      const read = await client.getData(path);
+      return {
+        view: znodeView(path, read.data, read.stat, this.options.maxDataChars),
+        children: children.sort(),
+      };
     } catch (error) {
       if (isKeeperException(error, 'NONODE')) return undefined;
       throw error;
@@ -128,19 +141,23 @@ export function znodeView(
     path,
     data: text === null ? null : text.slice(0, maxDataChars),
     truncated: text !== null && text.length > maxDataChars,
-    stat: {
-      czxid: stat.czxid.toString(),
-      mzxid: stat.mzxid.toString(),
-      pzxid: stat.pzxid.toString(),
-      ctime: stat.ctime.toString(),
-      mtime: stat.mtime.toString(),
-      version: stat.version,
-      cversion: stat.cversion,
-      aversion: stat.aversion,
-      ephemeralOwner: `0x${BigInt.asUintN(64, stat.ephemeralOwner).toString(16)}`,
-      dataLength: stat.dataLength,
-      numChildren: stat.numChildren,
-    },
+    stat: statView(stat),
+  };
+}
+
+export function statView(stat: ZkStat): ZnodeView['stat'] {
+  return {
+    czxid: stat.czxid.toString(),
+    mzxid: stat.mzxid.toString(),
+    pzxid: stat.pzxid.toString(),
+    ctime: stat.ctime.toString(),
+    mtime: stat.mtime.toString(),
+    version: stat.version,
+    cversion: stat.cversion,
+    aversion: stat.aversion,
+    ephemeralOwner: `0x${BigInt.asUintN(64, stat.ephemeralOwner).toString(16)}`,
+    dataLength: stat.dataLength,
+    numChildren: stat.numChildren,
   };
 }
 
