@@ -3,6 +3,8 @@
 // tree from. Checks the page and its modules are served, the state and the stream, that lab events and
 // observed role changes reach the stream as journal entries, and that the fault routes call the cluster.
 
+import { createServer, type AddressInfo, type Socket } from 'node:net';
+
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 
@@ -310,5 +312,37 @@ describe('the dashboard server against a fake lab', () => {
     const unknown = await fetch(`${dashboard.url}api/nodes/zk1/explode`, { method: 'POST' });
     expect(unknown.status).toBe(400);
     expect(((await unknown.json()) as { error: { code: string } }).error.code).toBe('KZ_ERR_BAD_REQUEST');
+  });
+});
+
+describe('closing the dashboard', () => {
+  it('does not wait for a poll stuck on a silent ZooKeeper', async () => {
+    // A "ZooKeeper" that accepts connections and never answers: the tree read would wait for its deadline.
+    const sockets = new Set<Socket>();
+    const silent = createServer((socket) => sockets.add(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const port = (silent.address() as AddressInfo).port;
+    const fake = await fakeAdminServers();
+    const lab = fakeCluster(fake);
+    const info = await lab.handle.info();
+    lab.cluster.info.mockResolvedValue({ ...info, connect: `127.0.0.1:${port}` });
+    const dashboard = await startDashboard({
+      cluster: lab.handle,
+      host: '127.0.0.1',
+      port: 0,
+      zookeeperTimeoutMs: 20_000,
+    });
+    try {
+      // Wait until the first poll is under way (it asked the fake admin server's nodes via info()).
+      await vi.waitFor(() => expect(sockets.size).toBeGreaterThan(0), { timeout: 5000 });
+      const began = performance.now();
+      await dashboard.close();
+      expect(performance.now() - began).toBeLessThan(2000);
+    } finally {
+      await dashboard.close();
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => silent.close(() => resolve()));
+      await fake.app.close();
+    }
   });
 });

@@ -257,9 +257,10 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
       unsubscribe();
       for (const response of streams) response.end();
       streams.clear();
+      // Closing the poller first makes a poll in flight give up instead of running into its deadlines.
+      await poller.close();
       await polling;
       await app.close();
-      await poller.close();
     },
   };
 }

@@ -37,6 +37,8 @@ export class Poller {
   private treeReadAt = -Infinity;
   private treeWanted = true;
   private links: readonly LinkFault[] = [];
+  /** Aborted by close(): requests in flight give up at once. */
+  private readonly closing = new AbortController();
 
   constructor(options: PollerOptions) {
     this.cluster = options.cluster;
@@ -77,6 +79,7 @@ export class Poller {
   }
 
   async close(): Promise<void> {
+    this.closing.abort();
     await this.treeReader?.close();
   }
 
@@ -169,7 +172,9 @@ export class Poller {
   private async getJson(url: string): Promise<unknown> {
     let response: Response;
     try {
-      response = await fetch(url, { signal: AbortSignal.timeout(this.requestTimeoutMs) });
+      response = await fetch(url, {
+        signal: AbortSignal.any([AbortSignal.timeout(this.requestTimeoutMs), this.closing.signal]),
+      });
     } catch (error) {
       const name = (error as Error).name;
       if (name === 'TimeoutError' || name === 'AbortError')

@@ -25,6 +25,8 @@ export class ZnodeTreeReader {
   private client: ZkClient | undefined;
   private connecting: Promise<ZkClient> | undefined;
   private closed = false;
+  /** Aborted by close(): a read in progress gives up at once. */
+  private readonly closing = new AbortController();
   private readonly options: Required<ZnodeTreeReaderOptions>;
   /** The last read, to skip getData for znodes whose mzxid did not change. */
   private known = new Map<string, ZnodeView>();
@@ -36,8 +38,18 @@ export class ZnodeTreeReader {
   /** The tree now; on failure a tree with `error` and no nodes (the caller keeps its last good one). */
   async read(nowMs: () => number = Date.now): Promise<ZnodeTree> {
     try {
-      const client = await withDeadline(this.connected(), this.options.timeoutMs, 'connecting to ZooKeeper');
-      const nodes = await withDeadline(this.walk(client), this.options.timeoutMs, 'reading the znode tree');
+      const client = await withDeadline(
+        this.connected(),
+        this.options.timeoutMs,
+        'connecting to ZooKeeper',
+        this.closing.signal,
+      );
+      const nodes = await withDeadline(
+        this.walk(client),
+        this.options.timeoutMs,
+        'reading the znode tree',
+        this.closing.signal,
+      );
       return { ...nodes, readAt: nowMs() };
     } catch (error) {
       return { nodes: [], truncated: false, error: (error as Error).message, readAt: nowMs() };
@@ -46,7 +58,9 @@ export class ZnodeTreeReader {
 
   async close(): Promise<void> {
     this.closed = true;
-    const client = this.client ?? (await this.connecting?.catch(() => undefined));
+    this.closing.abort();
+    // A connection still being made is closed when it completes (see connected()), not waited for.
+    const client = this.client;
     this.client = undefined;
     await client?.close(500);
   }
@@ -161,14 +175,26 @@ export function statView(stat: ZkStat): ZnodeView['stat'] {
   };
 }
 
-async function withDeadline<T>(promise: Promise<T>, timeoutMs: number, what: string): Promise<T> {
+async function withDeadline<T>(
+  promise: Promise<T>,
+  timeoutMs: number,
+  what: string,
+  signal: AbortSignal,
+): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
+  let onAbort: (() => void) | undefined;
   const deadline = new Promise<never>((_resolve, reject) => {
     timer = setTimeout(() => reject(new Error(`${what}: no answer within ${timeoutMs} ms`)), timeoutMs);
+    onAbort = () => reject(new Error(`${what}: closed`));
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
   });
+  // The abandoned read may still fail later: nobody waits for it.
+  promise.catch(() => undefined);
   try {
     return await Promise.race([promise, deadline]);
   } finally {
     clearTimeout(timer);
+    signal.removeEventListener('abort', onAbort!);
   }
 }

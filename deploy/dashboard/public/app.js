@@ -167,7 +167,7 @@ function renderBrokers() {
         ? `<span class="chip ok" title="${esc(t('badge.registered.help', { id: broker.id }))}">/brokers/ids/${broker.id} ✓</span>`
         : `<span class="chip bad" title="${esc(t('badge.unregistered.help', { id: broker.id }))}">${esc(t('badge.unregistered'))}</span>`;
       return `
-      <article class="card broker ${broker.isController ? 'is-controller' : ''} process-${broker.process} ${pending.has(broker.name) ? 'busy' : ''}" data-testid="broker-${esc(broker.name)}" data-controller="${broker.isController}">
+      <article class="card broker ${broker.isController ? 'is-controller' : ''} proc-${broker.process} ${pending.has(broker.name) ? 'busy' : ''}" data-testid="broker-${esc(broker.name)}" data-controller="${broker.isController}">
         <header>
           <span class="node-name">${esc(broker.name)}</span>
           <span class="sid">broker.id ${broker.id}</span>
