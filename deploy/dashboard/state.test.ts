@@ -384,7 +384,7 @@ describe('the journal', () => {
       source: 'lab',
       kind: 'node-kill',
       nodes: ['zk1'],
-      params: { node: 'zk1', pid: 7, signal: 'SIGKILL' },
+      params: { node: 'zk1', pid: 7, signal: 'SIGKILL', reason: 'kill' },
     });
     const crash: ClusterEvent = {
       seq: 5,
@@ -493,7 +493,7 @@ describe('the journal', () => {
 
   it('Journal numbers entries and keeps the newest', () => {
     const journal = new Journal(3);
-    for (let i = 0; i < 5; i++) journal.add({ at: i, kind: 'k', nodes: [], params: {}, source: 'lab' });
+    for (let i = 0; i < 5; i++) journal.add({ at: i, kind: 'heal', nodes: [], params: {}, source: 'lab' });
     expect(journal.all().map((entry) => entry.seq)).toEqual([3, 4, 5]);
   });
 });

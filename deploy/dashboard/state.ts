@@ -609,6 +609,48 @@ export function changedSections(previous: DashboardState | undefined, next: Dash
 // The journal
 // ---------------------------------------------------------------------------------------------------
 
+/** Every kind of timeline entry; the page has a sentence for each (public/i18n.js `event.<kind>`). */
+export const JOURNAL_KINDS = [
+  // reported by the lab
+  'lab-starting',
+  'lab-ready',
+  'lab-stopping',
+  'lab-stopped',
+  'node-started',
+  'node-kill',
+  'node-pause',
+  'node-resume',
+  'node-restart',
+  'node-stop',
+  'node-signal',
+  'node-exited',
+  'node-crashed',
+  'partition',
+  'heal',
+  // observed by comparing two states
+  'zk-leader-elected',
+  'zk-role',
+  'quorum-lost',
+  'quorum-regained',
+  'controller-moved',
+  'controller-gone',
+  'broker-registered',
+  'broker-deregistered',
+  'partition-leader',
+  'isr-shrink',
+  'isr-expand',
+  'isr-change',
+] as const;
+export type JournalKind = (typeof JOURNAL_KINDS)[number];
+
+const SIGNAL_REASONS: Readonly<Record<string, JournalKind>> = {
+  kill: 'node-kill',
+  pause: 'node-pause',
+  resume: 'node-resume',
+  restart: 'node-restart',
+  stop: 'node-stop',
+};
+
 /**
  * One line of the event timeline. The page renders `kind` + `params` in the chosen language, so entries
  * carry no prose. `nodes`: the nodes it concerns (for the filter).
@@ -616,7 +658,7 @@ export function changedSections(previous: DashboardState | undefined, next: Dash
 export interface JournalEntry {
   readonly seq: number;
   readonly at: number;
-  readonly kind: string;
+  readonly kind: JournalKind;
   readonly nodes: readonly string[];
   readonly params: Readonly<Record<string, string | number | boolean | null | readonly string[]>>;
   /** `lab`: reported by the lab (LocalCluster events); `observed`: seen by comparing two states. */
@@ -653,9 +695,9 @@ export function journalFromClusterEvent(event: ClusterEvent): JournalDraft | und
     case 'node-signalled':
       return {
         ...base,
-        kind: `node-${event.reason}`,
+        kind: SIGNAL_REASONS[event.reason] ?? 'node-signal',
         nodes: [event.node],
-        params: { node: event.node, pid: event.pid, signal: event.signal },
+        params: { node: event.node, pid: event.pid, signal: event.signal, reason: event.reason },
       };
     case 'node-exited':
       return {

@@ -138,6 +138,11 @@ describe.skipIf(skipUnlessAvailable(existsSync(CHROMIUM)))('the dashboard in Chr
     );
     expect(await page.locator('[data-testid="panel-topics"] h2').textContent()).toBe('토픽과 파티션');
     expect(await page.getByTestId('znode-help').textContent()).toContain('브로커 에포크');
+    // The glossary: English term, Korean term, and the meaning in the chosen language.
+    await page.locator('[data-testid="panel-glossary"] summary').click();
+    const quorumRow = page.locator('#glossary tr', { hasText: 'quorum' }).first();
+    expect(await quorumRow.textContent()).toContain('쿼럼');
+    expect(await quorumRow.textContent()).toContain('앙상블의 과반수');
     await screenshot('2-korean');
     await page.getByTestId('lang-en').click();
     await expect

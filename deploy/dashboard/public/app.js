@@ -2,7 +2,7 @@
 // redrawn from them when its part of the state changes or the language switches. Fault buttons POST to
 // /api/nodes/<node>/<action>. No framework, no build step.
 
-import { CATALOGUES, LANGUAGES, format, znodeHelp } from './i18n.js';
+import { CATALOGUES, GLOSSARY, LANGUAGES, format, znodeHelp } from './i18n.js';
 
 const MAX_JOURNAL = 500;
 const DEFAULT_COLLAPSED = ['/zookeeper'];
@@ -101,6 +101,13 @@ function renderFacts() {
 function renderEnsemble() {
   if (!state) return;
   const ensemble = state.ensemble;
+  if (ensemble.size === 0) {
+    // --zookeeper-connect: the brokers use a ZooKeeper the lab does not run.
+    $('quorum').innerHTML =
+      `<p class="empty">${esc(t('ensemble.external', { connect: state.lab.connect }))}</p>`;
+    $('zk-servers').innerHTML = '';
+    return;
+  }
   const segments = ensemble.servers
     .map(
       (server) =>
@@ -415,7 +422,18 @@ function renderTimeline() {
           .join('');
 }
 
+function renderGlossary() {
+  $('glossary').innerHTML =
+    `<thead><tr><th>English</th><th>한국어</th><th>${esc(t('glossary.meaning'))}</th></tr></thead><tbody>` +
+    GLOSSARY.map(
+      ([english, korean, meaningEn, meaningKo]) =>
+        `<tr><td class="term">${esc(english)}</td><td class="term">${esc(korean)}</td><td>${esc(lang === 'ko' ? meaningKo : meaningEn)}</td></tr>`,
+    ).join('') +
+    '</tbody>';
+}
+
 function renderAll() {
+  renderGlossary();
   renderFacts();
   renderEnsemble();
   renderBrokers();

@@ -154,6 +154,7 @@ const en = {
   'event.node-resume': '{node} resumed ({signal})',
   'event.node-restart': '{node} stopped for a restart ({signal})',
   'event.node-stop': '{node} stopping ({signal})',
+  'event.node-signal': '{node}: {signal} ({reason})',
   'event.node-exited': '{node} exited (code {code}, signal {signal})',
   'event.node-crashed': '{node} died unexpectedly (code {code}, signal {signal})',
   'event.partition': 'Network partition: {groups}',
@@ -172,6 +173,10 @@ const en = {
   'event.isr-expand': '{topic}-{partition}: ISR grew [{from}] → [{to}]',
   'event.isr-change': '{topic}-{partition}: ISR [{from}] → [{to}]',
   none: 'none',
+  'panel.glossary': 'Glossary',
+  'panel.glossary.hint': 'The words on this page in English and Korean (the Korean study notes use these).',
+  'glossary.meaning': 'meaning',
+  'ensemble.external': 'The brokers use a ZooKeeper this lab does not run ({connect}): nothing to show here.',
   'heal.all.toast': 'all links',
   'quorum.majority': 'a majority: {majority} of {size}',
   'topics.lag': 'lag {lag}',
@@ -355,6 +360,7 @@ const ko = {
   'event.node-resume': '{node} 재개 ({signal})',
   'event.node-restart': '{node} 재시작을 위해 중지 ({signal})',
   'event.node-stop': '{node} 중지 중 ({signal})',
+  'event.node-signal': '{node}: {signal} ({reason})',
   'event.node-exited': '{node} 종료 (코드 {code}, 시그널 {signal})',
   'event.node-crashed': '{node} 예기치 않게 죽음 (코드 {code}, 시그널 {signal})',
   'event.partition': '네트워크 분할: {groups}',
@@ -373,6 +379,11 @@ const ko = {
   'event.isr-expand': '{topic}-{partition}: ISR 확장 [{from}] → [{to}]',
   'event.isr-change': '{topic}-{partition}: ISR [{from}] → [{to}]',
   none: '없음',
+  'panel.glossary': '용어집',
+  'panel.glossary.hint': '이 페이지에 나오는 용어의 영어와 한국어 표기입니다.',
+  'glossary.meaning': '뜻',
+  'ensemble.external':
+    '브로커가 이 랩이 띄우지 않은 주키퍼({connect})를 씁니다: 여기에 보여 줄 것이 없습니다.',
   'heal.all.toast': '모든 링크',
   'quorum.majority': '과반수: {size}대 중 {majority}대',
   'topics.lag': '지연 {lag}',
@@ -406,6 +417,123 @@ const ko = {
 };
 
 export const CATALOGUES = { en, ko };
+
+/**
+ * The glossary: [English, Korean (shared/reference/kafka-zk-era.md §8.2), meaning in English, in Korean].
+ */
+export const GLOSSARY = [
+  [
+    'ensemble',
+    '(주키퍼) 앙상블',
+    'The set of ZooKeeper servers that replicate one tree.',
+    '하나의 트리를 함께 복제하는 주키퍼 서버들의 집합.',
+  ],
+  [
+    'quorum',
+    '쿼럼',
+    'A strict majority of the ensemble: a write commits once a quorum has logged it.',
+    '앙상블의 과반수. 쿼럼이 기록해야 쓰기가 커밋됩니다.',
+  ],
+  [
+    'leader / follower',
+    '리더 / 팔로워',
+    'ZooKeeper: the one server that orders writes, and those that copy it. Kafka: per partition.',
+    '주키퍼: 쓰기 순서를 정하는 서버 하나와 그것을 복제하는 서버들. 카프카: 파티션마다 따로 있습니다.',
+  ],
+  [
+    'LOOKING / FOLLOWING / LEADING',
+    'LOOKING / FOLLOWING / LEADING',
+    "A ZooKeeper server's state (ServerState): electing, following, leading.",
+    '주키퍼 서버의 상태 (ServerState): 선출 중, 팔로워, 리더.',
+  ],
+  [
+    'epoch',
+    '에포크',
+    "A leader's term number; every new leader has a higher one.",
+    '리더의 임기 번호. 새 리더는 더 큰 번호를 가집니다.',
+  ],
+  [
+    'zxid',
+    'zxid',
+    'ZooKeeper transaction id: epoch (high 32 bits) and counter (low 32 bits).',
+    '주키퍼 트랜잭션 ID: 에포크(상위 32비트)와 카운터(하위 32비트).',
+  ],
+  [
+    'session',
+    '세션',
+    "A client's connection lifetime in ZooKeeper; it expires if the client is silent too long.",
+    '주키퍼에서 클라이언트의 연결 수명. 클라이언트가 너무 오래 조용하면 만료됩니다.',
+  ],
+  [
+    'znode',
+    '지노드',
+    'A node of the ZooKeeper tree: a path, data and a Stat.',
+    '주키퍼 트리의 노드: 경로, 데이터, Stat.',
+  ],
+  [
+    'ephemeral znode',
+    '임시 노드 (에페메랄 노드)',
+    'Deleted when the session that created it ends.',
+    '만든 세션이 끝나면 삭제되는 지노드.',
+  ],
+  [
+    'persistent / sequential znode',
+    '영구 노드 / 순차 노드',
+    'Stays until deleted / gets a 10-digit counter appended to its name.',
+    '지울 때까지 남는 노드 / 이름 뒤에 10자리 번호가 붙는 노드.',
+  ],
+  [
+    'watch',
+    '와치 (감시)',
+    'A one-shot notification that a znode or its children changed.',
+    '지노드나 그 자식이 바뀌었다는 일회성 알림.',
+  ],
+  ['broker', '브로커', 'A Kafka server process.', '카프카 서버 프로세스.'],
+  [
+    'controller',
+    '컨트롤러',
+    'The one broker that elects partition leaders (ZooKeeper mode).',
+    '파티션 리더를 선출하는 브로커 하나 (주키퍼 모드).',
+  ],
+  [
+    'controller epoch / broker epoch',
+    '컨트롤러 에포크 / 브로커 에포크',
+    'Fencing tokens: they grow with every new controller / registration, so stale ones are refused.',
+    '펜싱 토큰: 새 컨트롤러나 새 등록마다 커져서, 옛것은 거부됩니다.',
+  ],
+  [
+    'topic / partition',
+    '토픽 / 파티션',
+    'A named stream / one ordered, replicated log of it.',
+    '이름 붙은 스트림 / 그 안의 순서가 있는 복제 로그 하나.',
+  ],
+  [
+    'replica / replication factor',
+    '레플리카 (복제본) / 복제 계수',
+    'A copy of a partition on one broker / how many copies there are.',
+    '브로커 하나에 있는 파티션 복제본 / 복제본의 개수.',
+  ],
+  [
+    'ISR (in-sync replicas)',
+    '동기화 레플리카 (ISR)',
+    'The replicas caught up with the leader; only they may become leader.',
+    '리더를 따라잡은 레플리카들. 이들만 리더가 될 수 있습니다.',
+  ],
+  [
+    'log end offset (LEO)',
+    '로그 끝 오프셋',
+    'The offset the next record written to this replica will get.',
+    '이 레플리카에 다음에 쓰일 레코드가 받을 오프셋.',
+  ],
+  [
+    'high watermark (HW)',
+    '하이 워터마크',
+    'Records below it are on every ISR replica: committed, visible to consumers.',
+    '이 아래 레코드는 모든 ISR 레플리카에 있습니다: 커밋되어 컨슈머가 읽을 수 있습니다.',
+  ],
+  ['leader epoch', '리더 에포크', 'Counts leader changes of one partition.', '파티션 하나의 리더 변경 횟수.'],
+  ['preferred leader', '선호 리더', 'The first replica in the assignment.', '할당 목록의 첫 번째 레플리카.'],
+];
 
 /**
  * What the Kafka znodes are, in both languages: [pattern, English, Korean]. The first match wins.
