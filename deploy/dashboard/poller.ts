@@ -6,6 +6,7 @@
 // overlapped.
 
 import type { ClusterHandle, LinkFault, NodeProcessInfo } from '../cluster/handle.ts';
+import { fetchAdminJson } from '../local/broker-admin.ts';
 import type {
   BrokerObservation,
   BrokerPartitionAnswer,
@@ -169,24 +170,8 @@ export class Poller {
     };
   }
 
-  private async getJson(url: string): Promise<unknown> {
-    let response: Response;
-    try {
-      response = await fetch(url, {
-        signal: AbortSignal.any([AbortSignal.timeout(this.requestTimeoutMs), this.closing.signal]),
-      });
-    } catch (error) {
-      const name = (error as Error).name;
-      if (name === 'TimeoutError' || name === 'AbortError')
-        throw new Error(`no answer within ${this.requestTimeoutMs} ms`, { cause: error });
-      const cause = (error as { cause?: { code?: string } }).cause;
-      throw new Error(cause?.code ?? (error as Error).message, { cause: error });
-    }
-    if (!response.ok) {
-      await response.body?.cancel();
-      throw new Error(`HTTP ${response.status}`);
-    }
-    return response.json();
+  private getJson(url: string): Promise<unknown> {
+    return fetchAdminJson(url, this.requestTimeoutMs, this.closing.signal);
   }
 }
 
