@@ -42,6 +42,13 @@ function quorumPeer(
       lastLoggedZxid: options.zxid ?? '0x100000003',
       lastProcessedZxid: options.zxid ?? '0x100000003',
       leader: options.leader === undefined ? 1 : options.leader,
+      learners:
+        state === 'LEADING'
+          ? [
+              { sid: 2, phase: 'UPTODATE', lastHeardAgoMs: 40, synced: true },
+              { sid: 3, phase: 'SYNC', lastHeardAgoMs: 2900, synced: false },
+            ]
+          : [],
     },
     srvr: {
       serverState:
@@ -200,6 +207,11 @@ describe('shapeEnsemble', () => {
       leader: 'zk1',
     });
     expect(ensemble.servers.map((server) => server.role)).toEqual(['LEADING', 'FOLLOWING', 'FOLLOWING']);
+    expect(ensemble.servers[0].learners).toEqual([
+      { name: 'zk2', phase: 'UPTODATE', synced: true, lastHeardAgoSeconds: 0 },
+      { name: 'zk3', phase: 'SYNC', synced: false, lastHeardAgoSeconds: 2 },
+    ]);
+    expect(ensemble.servers[1].learners).toEqual([]);
     expect(ensemble.servers[0]).toMatchObject({
       currentEpoch: 1,
       lastZxid: '1:3',

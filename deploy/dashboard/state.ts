@@ -154,6 +154,16 @@ export interface ZooKeeperServerState {
   readonly lastZxid: string | null;
   readonly lastZxidHex: string | null;
   readonly leaderSid: number | null;
+  /**
+   * On the leader: each follower's sync phase (Zab) and how long ago the leader last heard from it, in
+   * whole seconds (so that a healthy ensemble's state does not change with every poll).
+   */
+  readonly learners: readonly {
+    readonly name: string;
+    readonly phase: string;
+    readonly synced: boolean;
+    readonly lastHeardAgoSeconds: number;
+  }[];
   readonly connections: number | null;
   readonly nodeCount: number | null;
   /** This server's peer links are cut by a partition (some link from or to it is not ok). */
@@ -321,6 +331,15 @@ export function shapeEnsemble(
       lastZxid: zxidHex === null ? null : formatZxid(zxidHex),
       lastZxidHex: zxidHex,
       leaderSid: alive ? (quorum?.leader ?? null) : null,
+      learners:
+        alive && quorum?.state === 'LEADING'
+          ? (quorum.learners ?? []).map((learner) => ({
+              name: observations.find((other) => other.sid === learner.sid)?.name ?? `zk${learner.sid}`,
+              phase: learner.phase,
+              synced: learner.synced,
+              lastHeardAgoSeconds: Math.floor(learner.lastHeardAgoMs / 1000),
+            }))
+          : [],
       connections: alive ? (observation.srvr?.connections ?? null) : null,
       nodeCount: alive ? (observation.srvr?.nodeCount ?? null) : null,
       cutOff: links.some((link) => link.from === observation.name || link.to === observation.name),

@@ -147,6 +147,16 @@ function renderEnsemble() {
               `<dt title="${esc(help ? t(help) : '')}">${esc(t(label))}</dt><dd title="${esc(title ?? '')}">${esc(value)}</dd>`,
           )
           .join('')}</dl>
+        ${
+          server.learners.length === 0
+            ? ''
+            : `<ul class="learners" title="${esc(t('learners.help'))}">${server.learners
+                .map(
+                  (learner) =>
+                    `<li class="${learner.synced ? 'synced' : 'syncing'}"><span>${esc(learner.name)}</span> <code>${esc(learner.phase)}</code> <span class="muted">${esc(learner.lastHeardAgoSeconds === 0 ? t('learners.now') : t('learners.heard', { seconds: learner.lastHeardAgoSeconds }))}</span></li>`,
+                )
+                .join('')}</ul>`
+        }
         <footer>
           <span class="process process-${server.process}">${esc(t(`process.${server.process}`))}${server.pid ? ` · pid ${server.pid}` : ''}</span>
           ${server.cutOff ? `<span class="chip cut" data-testid="cut-${esc(server.name)}" title="${esc(t('cutoff.help'))}">✂ ${esc(t('cutoff', { peers: server.cutFrom.join(', ') }))}</span>` : ''}

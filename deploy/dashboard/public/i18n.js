@@ -173,6 +173,10 @@ const en = {
   'event.isr-expand': '{topic}-{partition}: ISR grew [{from}] → [{to}]',
   'event.isr-change': '{topic}-{partition}: ISR [{from}] → [{to}]',
   none: 'none',
+  'learners.help':
+    "The leader's followers (learners): their Zab sync phase (UPTODATE = synchronised, serving) and when the leader last heard from each.",
+  'learners.heard': 'heard {seconds} s ago',
+  'learners.now': 'heard < 1 s ago',
   'panel.glossary': 'Glossary',
   'panel.glossary.hint': 'The words on this page in English and Korean (the Korean study notes use these).',
   'glossary.meaning': 'meaning',
@@ -379,6 +383,10 @@ const ko = {
   'event.isr-expand': '{topic}-{partition}: ISR 확장 [{from}] → [{to}]',
   'event.isr-change': '{topic}-{partition}: ISR [{from}] → [{to}]',
   none: '없음',
+  'learners.help':
+    '리더의 팔로워(learner)들: Zab 동기화 단계 (UPTODATE = 동기화 완료, 서비스 중)와 리더가 각 팔로워의 소식을 마지막으로 들은 시점.',
+  'learners.heard': '{seconds}초 전 응답',
+  'learners.now': '1초 안에 응답',
   'panel.glossary': '용어집',
   'panel.glossary.hint': '이 페이지에 나오는 용어의 영어와 한국어 표기입니다.',
   'glossary.meaning': '뜻',
