@@ -156,6 +156,12 @@ describe.skipIf(skipUnlessAvailable(existsSync(CHROMIUM)))('the dashboard in Chr
       .first()
       .getAttribute('data-testid'))!.slice('zk-'.length);
     const card = page.getByTestId(`zk-${follower}`);
+    // Cards are replaced only when what they show changes: the other follower's card (its role, epoch and
+    // zxid stay the same) survives the pause and resume of this one.
+    const otherFollower = (await page
+      .locator(`[data-testid^="zk-"][data-role="FOLLOWING"]:not([data-testid="zk-${follower}"])`)
+      .getAttribute('data-testid'))!;
+    await page.getByTestId(otherFollower).evaluate((element) => element.setAttribute('data-mark', 'kept'));
 
     await page.getByTestId(`pause-${follower}`).click();
     await expect.poll(() => card.getAttribute('data-role'), { timeout: 15_000 }).toBe('PAUSED');
@@ -163,6 +169,7 @@ describe.skipIf(skipUnlessAvailable(existsSync(CHROMIUM)))('the dashboard in Chr
     await expect
       .poll(() => card.getAttribute('data-role'), { timeout: ELECTION_DEADLINE_MS })
       .toBe('FOLLOWING');
+    expect(await page.getByTestId(otherFollower).getAttribute('data-mark')).toBe('kept');
 
     await page.getByTestId(`partition-${follower}`).click();
     const others = ['zk1', 'zk2', 'zk3'].filter((name) => name !== follower);

@@ -92,6 +92,35 @@ function nodeButtons(node, process, kind, cutOff) {
   return `<div class="buttons">${buttons.join('')}</div>`;
 }
 
+/** What each keyed element was rendered from. */
+const renderedHtml = new WeakMap();
+
+/**
+ * Puts one element per [key, html] entry into `container`, in order, replacing only those whose HTML
+ * changed: a card that did not change keeps its DOM node, so a click or a hover on it is not interrupted
+ * by an update elsewhere.
+ */
+function renderKeyed(container, entries) {
+  const old = new Map();
+  for (const element of container.children)
+    if (element.dataset.key !== undefined) old.set(element.dataset.key, element);
+  entries.forEach(([key, html], index) => {
+    let element = old.get(key);
+    if (element === undefined || renderedHtml.get(element) !== html) {
+      const template = document.createElement('template');
+      template.innerHTML = html.trim();
+      const fresh = template.content.firstElementChild;
+      fresh.dataset.key = key;
+      renderedHtml.set(fresh, html);
+      if (element !== undefined) element.replaceWith(fresh);
+      element = fresh;
+    }
+    const current = container.children[index];
+    if (current !== element) container.insertBefore(element, current ?? null);
+  });
+  while (container.children.length > entries.length) container.lastElementChild.remove();
+}
+
 function renderFacts() {
   if (!state) return;
   $('fact-connect').textContent = state.lab.connect;
@@ -124,8 +153,9 @@ function renderEnsemble() {
     <div class="quorum-bar" style="--majority:${ensemble.majority};--size:${ensemble.size}">${segments}<span class="majority-mark" title="${esc(t('quorum.majority', ensemble))}"></span></div>
     <div class="quorum-text"><span data-testid="quorum-summary">${esc(t('quorum.summary', ensemble))}</span> ${verdict}</div>`;
 
-  $('zk-servers').innerHTML = ensemble.servers
-    .map((server) => {
+  renderKeyed(
+    $('zk-servers'),
+    ensemble.servers.map((server) => {
       const alive = server.role !== 'DOWN' && server.role !== 'PAUSED';
       const rows = [
         ['field.epoch', server.currentEpoch ?? '—', 'field.epoch.help'],
@@ -134,7 +164,7 @@ function renderEnsemble() {
         ['field.connections', alive ? (server.connections ?? '—') : '—'],
         ['field.znodes', alive ? (server.nodeCount ?? '—') : '—'],
       ];
-      return `
+      const html = `
       <article class="card zk role-${server.role} ${pending.has(server.name) ? 'busy' : ''}" data-testid="zk-${esc(server.name)}" data-role="${server.role}">
         <header>
           <span class="node-name">${esc(server.name)}</span>
@@ -163,8 +193,9 @@ function renderEnsemble() {
         </footer>
         ${nodeButtons(server.name, server.process, 'zookeeper', server.cutOff)}
       </article>`;
-    })
-    .join('');
+      return [server.name, html];
+    }),
+  );
 }
 
 function renderBrokers() {
@@ -178,12 +209,13 @@ function renderBrokers() {
     $('brokers').innerHTML = '';
     return;
   }
-  $('brokers').innerHTML = state.brokers
-    .map((broker) => {
+  renderKeyed(
+    $('brokers'),
+    state.brokers.map((broker) => {
       const registered = broker.registered
         ? `<span class="chip ok" title="${esc(t('badge.registered.help', { id: broker.id }))}">/brokers/ids/${broker.id} ✓</span>`
         : `<span class="chip bad" title="${esc(t('badge.unregistered.help', { id: broker.id }))}">${esc(t('badge.unregistered'))}</span>`;
-      return `
+      const html = `
       <article class="card broker ${broker.isController ? 'is-controller' : ''} proc-${broker.process} ${pending.has(broker.name) ? 'busy' : ''}" data-testid="broker-${esc(broker.name)}" data-controller="${broker.isController}">
         <header>
           <span class="node-name">${esc(broker.name)}</span>
@@ -200,8 +232,9 @@ function renderBrokers() {
         </footer>
         ${nodeButtons(broker.name, broker.process, 'broker', false)}
       </article>`;
-    })
-    .join('');
+      return [broker.name, html];
+    }),
+  );
 }
 
 function offsetBars(partition) {
@@ -244,9 +277,11 @@ function renderTopics() {
     $('topics').innerHTML = `<p class="empty">${esc(t('topics.none'))}</p>`;
     return;
   }
-  $('topics').innerHTML = state.topics
-    .map(
-      (topic) => `
+  renderKeyed(
+    $('topics'),
+    state.topics.map((topic) => [
+      topic.name,
+      `
     <div class="topic" data-testid="topic-${esc(topic.name)}">
       <h3>${esc(topic.name)}</h3>
       <table>
@@ -284,8 +319,8 @@ function renderTopics() {
           .join('')}</tbody>
       </table>
     </div>`,
-    )
-    .join('');
+    ]),
+  );
 }
 
 function childrenIndex(nodes) {
