@@ -89,10 +89,7 @@ export class Poller {
     this.treeReadAt = performance.now();
     const tree = await this.treeReader!.read();
     // A failed read keeps the last good nodes, marked with the error.
-    this.tree =
-      tree.error === undefined || this.tree === null
-        ? tree
-        : { ...this.tree, error: tree.error, readAt: tree.readAt };
+    this.tree = tree.error === undefined || this.tree === null ? tree : { ...this.tree, error: tree.error };
   }
 
   private async observeZooKeeper(node: NodeProcessInfo): Promise<ZooKeeperObservation> {

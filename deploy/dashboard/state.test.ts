@@ -127,7 +127,7 @@ function kafkaTree(
   if (controller !== null)
     nodes.push(znode('/controller', `{"version":1,"brokerid":${controller},"timestamp":"1"}`, '0x200'));
   nodes.push(znode('/controller_epoch', String(options.controllerEpoch ?? 1)));
-  return { nodes: nodes.sort((a, b) => (a.path < b.path ? -1 : 1)), truncated: false, readAt: 1 };
+  return { nodes: nodes.sort((a, b) => (a.path < b.path ? -1 : 1)), truncated: false };
 }
 
 function broker(

@@ -111,8 +111,6 @@ export interface ZnodeTree {
   readonly truncated: boolean;
   /** Why the tree could not be read (no quorum, no connection); the last good tree is kept. */
   readonly error?: string;
-  /** Epoch ms of the read. */
-  readonly readAt: number;
 }
 
 /** What the lab is: fixed for its life. */

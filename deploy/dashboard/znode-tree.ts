@@ -36,7 +36,7 @@ export class ZnodeTreeReader {
   }
 
   /** The tree now; on failure a tree with `error` and no nodes (the caller keeps its last good one). */
-  async read(nowMs: () => number = Date.now): Promise<ZnodeTree> {
+  async read(): Promise<ZnodeTree> {
     try {
       const client = await withDeadline(
         this.connected(),
@@ -50,9 +50,9 @@ export class ZnodeTreeReader {
         'reading the znode tree',
         this.closing.signal,
       );
-      return { ...nodes, readAt: nowMs() };
+      return nodes;
     } catch (error) {
-      return { nodes: [], truncated: false, error: (error as Error).message, readAt: nowMs() };
+      return { nodes: [], truncated: false, error: (error as Error).message };
     }
   }
 

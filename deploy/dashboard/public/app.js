@@ -353,7 +353,9 @@ function renderTree() {
     const ephemeral = node.stat.ephemeralOwner !== '0x0';
     const help = znodeHelp(node.path, lang);
     const preview = node.data ? node.data.replace(/\s+/g, ' ').slice(0, 48) : '';
-    rows.push(`<div class="znode-row ${node.path === selectedZnode ? 'selected' : ''} ${help ? 'kafka' : ''}" role="treeitem"
+    rows.push([
+      node.path,
+      `<div class="znode-row ${node.path === selectedZnode ? 'selected' : ''} ${help ? 'kafka' : ''}" role="treeitem"
         data-path="${esc(node.path)}" data-testid="znode-${esc(node.path)}" style="--depth:${depth}" title="${esc(help ?? node.path)}">
         <span class="toggle" data-toggle="${esc(node.path)}">${kids.length > 0 ? (open ? '▾' : '▸') : ''}</span>
         <span class="znode-name">${esc(name)}</span>
@@ -361,7 +363,8 @@ function renderTree() {
         ${/\d{10}$/.test(name) ? `<span class="chip seq">${esc(t('tree.sequential'))}</span>` : ''}
         ${kids.length > 0 && !open ? `<span class="muted">(${kids.length})</span>` : ''}
         <span class="preview">${esc(preview)}</span>
-      </div>`);
+      </div>`,
+    ]);
     if (open) for (const child of kids) walk(child, depth + 1);
   };
   walk(byPath.get('/') ?? tree.nodes[0], 0);
@@ -369,7 +372,8 @@ function renderTree() {
     tree.error ? `<p class="stale">${esc(t('tree.stale', { error: tree.error }))}</p>` : '',
     tree.truncated ? `<p class="stale">${esc(t('tree.truncated', { count: tree.nodes.length }))}</p>` : '',
   ].join('');
-  $('tree').innerHTML = notes + rows.join('');
+  // Rows keep their DOM nodes while unchanged (hover explanations stay up while the tree updates).
+  renderKeyed($('tree'), [[' notes', `<div class="tree-notes">${notes}</div>`], ...rows]);
   renderZnode(byPath.get(selectedZnode));
 }
 
