@@ -4,7 +4,7 @@
 
 import { describe, expect, it } from 'vitest';
 
-import { JOURNAL_KINDS } from './state.ts';
+import { JOURNAL_KINDS, type ZooKeeperRole } from './state.ts';
 
 interface I18n {
   CATALOGUES: Record<'en' | 'ko', Record<string, string>>;
@@ -33,6 +33,25 @@ describe('the EN/KO catalogues', () => {
     for (const kind of [...JOURNAL_KINDS, 'heal-all']) {
       expect(en, kind).toHaveProperty([`event.${kind}`]);
       expect(ko, kind).toHaveProperty([`event.${kind}`]);
+    }
+  });
+
+  it('name and explain every ZooKeeper role the server shapes', () => {
+    const roles: ZooKeeperRole[] = [
+      'LEADING',
+      'FOLLOWING',
+      'LOOKING',
+      'OBSERVING',
+      'STANDALONE',
+      'PAUSED',
+      'DOWN',
+      'UNKNOWN',
+    ];
+    for (const role of roles) {
+      for (const catalogue of [en, ko]) {
+        expect(catalogue, role).toHaveProperty([`role.${role}`]);
+        expect(catalogue, role).toHaveProperty([`role.help.${role}`]);
+      }
     }
   });
 

@@ -169,7 +169,7 @@ function renderEnsemble() {
         <header>
           <span class="node-name">${esc(server.name)}</span>
           <span class="sid">myid ${server.sid}</span>
-          <span class="role-badge role-${server.role}" data-testid="role-${esc(server.name)}" title="${esc(t(`role.help.${server.role}`))}">${esc(t(`role.${server.role}`))}</span>
+          <span class="role-badge role-${server.role}" data-testid="role-${esc(server.name)}" title="${esc(t(`role.help.${server.role}`) + (server.error ? ` (${server.error})` : ''))}">${esc(t(`role.${server.role}`))}</span>
         </header>
         <dl>${rows
           .map(

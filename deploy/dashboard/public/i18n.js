@@ -43,6 +43,9 @@ const en = {
   'role.UNKNOWN': 'no answer',
   'role.help.LEADING': 'The leader: orders every write (zxid) and commits it once a quorum has logged it.',
   'role.help.FOLLOWING': "A follower: logs the leader's proposals, acknowledges them, serves reads.",
+  'role.help.STANDALONE':
+    'A single server without an ensemble: no quorum to wait for, and no failure it survives.',
+  'role.help.OBSERVING': 'An observer: follows the leader but does not vote.',
   'role.help.LOOKING': 'Looking for a leader (FastLeaderElection): it serves no clients meanwhile.',
   'role.help.PAUSED': 'Frozen with SIGSTOP: the process exists but answers nothing.',
   'role.help.DOWN': 'No process (killed or exited).',
@@ -253,6 +256,8 @@ const ko = {
   'role.UNKNOWN': '응답 없음',
   'role.help.LEADING': '리더: 모든 쓰기에 순서(zxid)를 매기고, 쿼럼이 기록하면 커밋합니다.',
   'role.help.FOLLOWING': '팔로워: 리더의 제안을 기록하고 확인(ACK)하며, 읽기 요청을 처리합니다.',
+  'role.help.STANDALONE': '앙상블 없이 혼자 도는 서버: 기다릴 쿼럼이 없지만, 한 번의 장애도 버티지 못합니다.',
+  'role.help.OBSERVING': '옵저버: 리더를 따르지만 투표하지 않습니다.',
   'role.help.LOOKING': '리더를 찾는 중 (FastLeaderElection): 그동안 클라이언트 요청을 처리하지 않습니다.',
   'role.help.PAUSED': 'SIGSTOP으로 멈춘 상태: 프로세스는 있지만 아무것에도 응답하지 않습니다.',
   'role.help.DOWN': '프로세스가 없습니다 (kill 또는 종료).',
