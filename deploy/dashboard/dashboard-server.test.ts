@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 
 import { LAB_ERROR_CODES, LabError } from '../cluster/errors.ts';
 import type { ClusterEvent, ClusterHandle, ClusterInfo, NodeProcessInfo } from '../cluster/handle.ts';
-import { startDashboard, type DashboardServer } from './dashboard-server.ts';
+import { ACTION_HEADER, startDashboard, type DashboardServer } from './dashboard-server.ts';
 
 interface FakeNodes {
   zkState: string;
@@ -159,6 +159,8 @@ function fakeCluster(fake: FakeNodes) {
   return { cluster, handle: cluster as unknown as ClusterHandle, emit };
 }
 
+const POST = { method: 'POST', headers: { [ACTION_HEADER]: '1' } };
+
 /** Reads server-sent events from a fetch body until `until` says stop or the deadline passes. */
 async function readEvents(
   url: string,
@@ -290,26 +292,36 @@ describe('the dashboard server against a fake lab', () => {
     expect(patches.every((patch) => !('lab' in patch.sections))).toBe(true);
   });
 
+  it('fault routes refuse posts without the dashboard header (no cross-site kills)', async () => {
+    const before = lab.cluster.kill.mock.calls.length;
+    const response = await fetch(`${dashboard.url}api/nodes/zk1/kill`, { method: 'POST' });
+    expect(response.status).toBe(403);
+    expect(((await response.json()) as { error: { message: string } }).error.message).toContain(
+      ACTION_HEADER,
+    );
+    expect(lab.cluster.kill.mock.calls.length).toBe(before);
+  });
+
   it('fault routes call the lab; its errors keep their code and status', async () => {
-    const kill = await fetch(`${dashboard.url}api/nodes/zk1/kill`, { method: 'POST' });
+    const kill = await fetch(`${dashboard.url}api/nodes/zk1/kill`, POST);
     expect(kill.status).toBe(200);
     expect(await kill.json()).toMatchObject({ node: 'zk1', signal: 'SIGKILL' });
     expect(lab.cluster.kill).toHaveBeenCalledWith('zk1');
 
-    await fetch(`${dashboard.url}api/nodes/zk1/partition`, { method: 'POST' });
+    await fetch(`${dashboard.url}api/nodes/zk1/partition`, POST);
     expect(lab.cluster.partition).toHaveBeenCalledWith([['zk1']]);
-    await fetch(`${dashboard.url}api/nodes/zk1/heal`, { method: 'POST' });
+    await fetch(`${dashboard.url}api/nodes/zk1/heal`, POST);
     expect(lab.cluster.heal).toHaveBeenCalledWith([['zk1']]);
-    await fetch(`${dashboard.url}api/heal`, { method: 'POST' });
+    await fetch(`${dashboard.url}api/heal`, POST);
     expect(lab.cluster.heal).toHaveBeenLastCalledWith();
 
-    const pause = await fetch(`${dashboard.url}api/nodes/zk1/pause`, { method: 'POST' });
+    const pause = await fetch(`${dashboard.url}api/nodes/zk1/pause`, POST);
     expect(pause.status).toBe(409);
     expect(await pause.json()).toEqual({
       error: { code: 'KZ_ERR_NODE_STATE', message: 'zk1 (pid 1234) is already paused' },
     });
 
-    const unknown = await fetch(`${dashboard.url}api/nodes/zk1/explode`, { method: 'POST' });
+    const unknown = await fetch(`${dashboard.url}api/nodes/zk1/explode`, POST);
     expect(unknown.status).toBe(400);
     expect(((await unknown.json()) as { error: { code: string } }).error.code).toBe('KZ_ERR_BAD_REQUEST');
   });

@@ -11,6 +11,7 @@
 //   POST /api/nodes/:node/:action   kill | pause | resume | restart | partition (that ZooKeeper server
 //                                   from all others) | heal (that server's links)
 //   POST /api/heal                  heal every link
+//   (every POST needs the header `x-kzlab-dashboard: 1`, which the page sends: no cross-site posts)
 //
 // The state comes from a Poller (about every 500 ms) and from the lab's own events (ClusterHandle
 // subscribe), which also trigger an extra poll so a kill shows at once.
@@ -68,6 +69,9 @@ const STATIC_FILES: Readonly<Record<string, { file: string; type: string }>> = {
   '/i18n.js': { file: 'i18n.js', type: 'text/javascript; charset=utf-8' },
   '/style.css': { file: 'style.css', type: 'text/css; charset=utf-8' },
 };
+
+/** Required on every POST (see the onRequest hook). */
+export const ACTION_HEADER = 'x-kzlab-dashboard';
 
 const ACTIONS = ['kill', 'pause', 'resume', 'restart', 'partition', 'heal'] as const;
 type Action = (typeof ACTIONS)[number];
@@ -154,6 +158,16 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     loggerInstance: log,
     logController: new LogController({ disableRequestLogging: true }),
     forceCloseConnections: true,
+  });
+  // The fault routes kill processes. A page on another site could POST to 127.0.0.1 from the learner's
+  // browser (a form post needs no CORS preflight); a custom header does need one, which this server never
+  // grants, so only the dashboard's own page (and curl with the header) can use them.
+  app.addHook('onRequest', async (request, reply) => {
+    if (request.method === 'POST' && request.headers[ACTION_HEADER] !== '1') {
+      await reply.code(403).send({
+        error: { code: 'KZ_ERR_BAD_REQUEST', message: `fault routes need the header ${ACTION_HEADER}: 1` },
+      });
+    }
   });
   app.setErrorHandler((error, _request, reply) => {
     if (error instanceof KzError) {

@@ -554,7 +554,8 @@ function toast(text, kind) {
 }
 
 async function post(url) {
-  const response = await fetch(url, { method: 'POST' });
+  // The header keeps other sites' pages from posting here (it needs a CORS preflight nobody grants).
+  const response = await fetch(url, { method: 'POST', headers: { 'x-kzlab-dashboard': '1' } });
   const body = await response.json().catch(() => ({}));
   if (!response.ok) throw new Error(body.error?.message ?? `HTTP ${response.status}`);
   return body;
