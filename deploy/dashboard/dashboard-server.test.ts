@@ -3,6 +3,7 @@
 // tree from. Checks the page and its modules are served, the state and the stream, that lab events and
 // observed role changes reach the stream as journal entries, and that the fault routes call the cluster.
 
+import { request as httpRequest } from 'node:http';
 import { createServer, type AddressInfo, type Socket } from 'node:net';
 
 import Fastify, { type FastifyInstance } from 'fastify';
@@ -299,6 +300,26 @@ describe('the dashboard server against a fake lab', () => {
     expect(((await response.json()) as { error: { message: string } }).error.message).toContain(
       ACTION_HEADER,
     );
+    // Nor from a page whose host name was re-pointed at 127.0.0.1.
+    const rebound = await new Promise<number>((resolve, reject) => {
+      const url = new URL(`${dashboard.url}api/nodes/zk1/kill`);
+      const request = httpRequest(
+        {
+          host: url.hostname,
+          port: url.port,
+          path: url.pathname,
+          method: 'POST',
+          headers: { [ACTION_HEADER]: '1', host: 'evil.example:80' },
+        },
+        (response) => {
+          response.resume();
+          resolve(response.statusCode ?? 0);
+        },
+      );
+      request.on('error', reject);
+      request.end();
+    });
+    expect(rebound).toBe(403);
     expect(lab.cluster.kill.mock.calls.length).toBe(before);
   });
 

@@ -70,6 +70,8 @@ const STATIC_FILES: Readonly<Record<string, { file: string; type: string }>> = {
   '/style.css': { file: 'style.css', type: 'text/css; charset=utf-8' },
 };
 
+const LOOPBACK_HOST = /^(127\.0\.0\.1|localhost|\[::1\])(:\d+)?$/;
+
 /** Required on every POST (see the onRequest hook). */
 export const ACTION_HEADER = 'x-kzlab-dashboard';
 
@@ -162,10 +164,16 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
   // The fault routes kill processes. A page on another site could POST to 127.0.0.1 from the learner's
   // browser (a form post needs no CORS preflight); a custom header does need one, which this server never
   // grants, so only the dashboard's own page (and curl with the header) can use them.
+  // And a site whose name was re-pointed at 127.0.0.1 (DNS rebinding) sends its own name as Host.
   app.addHook('onRequest', async (request, reply) => {
-    if (request.method === 'POST' && request.headers[ACTION_HEADER] !== '1') {
+    if (request.method !== 'POST') return;
+    if (request.headers[ACTION_HEADER] !== '1') {
       await reply.code(403).send({
         error: { code: 'KZ_ERR_BAD_REQUEST', message: `fault routes need the header ${ACTION_HEADER}: 1` },
+      });
+    } else if (!LOOPBACK_HOST.test(request.headers.host ?? '')) {
+      await reply.code(403).send({
+        error: { code: 'KZ_ERR_BAD_REQUEST', message: `fault routes answer only to 127.0.0.1 or localhost` },
       });
     }
   });
