@@ -81,9 +81,13 @@ describe.skipIf(skipUnlessAvailable(existsSync(CHROMIUM)))('the dashboard in Chr
     await browser?.close();
     await dashboard?.close();
     await cluster?.stop('test done');
+    // The screenshots (a few hundred KiB) stay for a human to look at; the lab's data and the browser
+    // profile go, unless KZLAB_KEEP_TMP=1.
     console.log(`dashboard screenshots in ${shots}`);
-    if (process.env.KZLAB_KEEP_SCREENSHOTS === undefined)
-      await rm(path.join(root, 'data'), { recursive: true, force: true });
+    if (process.env.KZLAB_KEEP_TMP !== '1') {
+      for (const dir of ['data', 'chromium-profile'])
+        await rm(path.join(root, dir), { recursive: true, force: true });
+    }
   });
 
   it('shows the three ZooKeeper servers, exactly one of them LEADING, and the quorum', async () => {
