@@ -105,6 +105,19 @@ export default defineConfig(
     },
   },
   {
+    // The dashboard page: plain ES modules served as they are to the browser (no build step).
+    files: ['deploy/dashboard/public/**/*.js'],
+    languageOptions: {
+      globals: {
+        window: 'readonly',
+        document: 'readonly',
+        localStorage: 'readonly',
+        EventSource: 'readonly',
+        Element: 'readonly',
+      },
+    },
+  },
+  {
     files: ['**/*.cjs'],
     languageOptions: {
       sourceType: 'commonjs',

@@ -238,6 +238,7 @@ export function formatReady(
   info: ClusterInfo,
   roles: { readonly leader: string | null; readonly controller: string | null },
   show: (file: string) => string,
+  dashboardUrl: string | null = null,
 ): string {
   const rows: string[][] = [['NODE', 'PID', 'CLIENT', 'QUORUM', 'ELECTION', 'ADMIN', 'LOG']];
   const zookeepers = info.nodes.filter((node) => node.kind === 'zookeeper');
@@ -263,6 +264,7 @@ export function formatReady(
   const lines = [
     `ZooKeeper: ${info.connect}${zookeepers.length === 0 ? ' (external)' : ''}`,
     ...(brokers.length === 0 ? [] : [`Kafka:     ${info.bootstrap}`]),
+    ...(dashboardUrl === null ? [] : [`Dashboard: ${dashboardUrl}  (open it in a browser)`]),
     '',
     formatTable(rows),
     '',

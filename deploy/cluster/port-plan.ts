@@ -6,7 +6,7 @@
 //   zookeeperClient    2181 … 2189     zk1 … zk9 client port (clientPort)
 //   zookeeperQuorum    2888 … 2896     zk1 … zk9 quorum port (followers → leader, Zab)
 //   zookeeperElection  3888 … 3896     zk1 … zk9 election port (FastLeaderElection)
-//   dashboard          8080            the lab dashboard (a later issue)
+//   dashboard          8080            the lab's teaching dashboard (deploy/dashboard; --dashboard-port)
 //   zookeeperAdmin     8081 … 8089     zk1 … zk9 AdminServer HTTP (`/commands/stat` …)
 //   control            8090            the supervisor's control API (`kzlab kill|pause|…` talk to it)
 //   brokerAdmin        8091 … 8099     broker1 … broker9 admin HTTP (`/broker`, `/controller` …)
@@ -163,8 +163,8 @@ export function planPorts(options: { portBase: number; zookeepers: number; broke
 }
 
 /**
- * Every port the lab binds itself today (the dashboard's port is reserved but not bound until the
- * dashboard exists; brokers' ports once brokers exist).
+ * Every port the lab binds itself (the dashboard's only with `dashboard: true`: `kzlab up` checks the
+ * dashboard's port on its own, as --dashboard-port may move it or turn it off).
  */
 export function boundPorts(plan: PortPlan, options: { dashboard?: boolean } = {}): PlannedPort[] {
   const ports: PlannedPort[] = [];

@@ -9,7 +9,7 @@ import { DEFAULT_PORT_BASE, planPorts, type PortPlan } from './port-plan.ts';
 export type ZooKeeperImpl = 'kzlab' | 'apache';
 export const ZOOKEEPER_IMPLS: readonly ZooKeeperImpl[] = ['kzlab', 'apache'];
 
-/** What a lab node is. The dashboard comes with a later issue. */
+/** What a lab node is. */
 export type NodeKind = 'zookeeper' | 'broker';
 
 export const LAB_HOST = '127.0.0.1';

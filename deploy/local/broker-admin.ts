@@ -28,19 +28,9 @@ export function isBrokerServingMode(mode: ServerMode): boolean {
 
 /** GET `<adminUrl>/broker` with a deadline. Throws an Error saying why there is no answer. */
 export async function fetchBrokerAdmin(adminUrl: string, timeoutMs: number): Promise<BrokerAdminAnswer> {
-  let response: Response;
-  try {
-    response = await fetch(`${adminUrl}/broker`, { signal: AbortSignal.timeout(timeoutMs) });
-  } catch (error) {
-    const name = (error as Error).name;
-    if (name === 'TimeoutError' || name === 'AbortError')
-      throw new Error(`${adminUrl}/broker did not answer within ${timeoutMs} ms`, { cause: error });
-    const cause = (error as { cause?: { code?: string } }).cause;
-    throw new Error(`${adminUrl}/broker: ${cause?.code ?? (error as Error).message}`, { cause: error });
-  }
-  if (!response.ok) throw new Error(`${adminUrl}/broker: HTTP ${response.status}`);
-  const body = (await response.json()) as Partial<BrokerAdminAnswer>;
-  if (typeof body.brokerId !== 'number') throw new Error(`${adminUrl}/broker: no brokerId in the answer`);
+  const url = `${adminUrl}/broker`;
+  const body = (await fetchAdminJson(url, timeoutMs)) as Partial<BrokerAdminAnswer>;
+  if (typeof body.brokerId !== 'number') throw new Error(`${url}: no brokerId in the answer`);
   return {
     brokerId: body.brokerId,
     clusterId: body.clusterId ?? null,
@@ -54,9 +44,35 @@ export async function fetchBrokerPartitions(
   adminUrl: string,
   timeoutMs: number,
 ): Promise<BrokerPartitionAnswer[]> {
-  const response = await fetch(`${adminUrl}/partitions`, { signal: AbortSignal.timeout(timeoutMs) });
-  if (!response.ok) throw new Error(`${adminUrl}/partitions: HTTP ${response.status}`);
-  const body = (await response.json()) as { partitions?: BrokerPartitionAnswer[] };
+  const body = (await fetchAdminJson(`${adminUrl}/partitions`, timeoutMs)) as {
+    partitions?: BrokerPartitionAnswer[];
+  };
   if (!Array.isArray(body.partitions)) throw new Error(`${adminUrl}/partitions: no partitions in the answer`);
   return body.partitions;
+}
+
+/**
+ * GET a node's admin JSON (a broker's admin HTTP, a ZooKeeper AdminServer command) with a deadline; `signal`
+ * aborts it early. Throws an Error saying why there is no answer: the deadline, the connection error's code
+ * (ECONNREFUSED…), or the HTTP status.
+ */
+export async function fetchAdminJson(url: string, timeoutMs: number, signal?: AbortSignal): Promise<unknown> {
+  let response: Response;
+  try {
+    const deadline = AbortSignal.timeout(timeoutMs);
+    response = await fetch(url, {
+      signal: signal === undefined ? deadline : AbortSignal.any([deadline, signal]),
+    });
+  } catch (error) {
+    const name = (error as Error).name;
+    if (name === 'TimeoutError' || name === 'AbortError')
+      throw new Error(`${url} did not answer within ${timeoutMs} ms`, { cause: error });
+    const cause = (error as { cause?: { code?: string } }).cause;
+    throw new Error(`${url}: ${cause?.code ?? (error as Error).message}`, { cause: error });
+  }
+  if (!response.ok) {
+    await response.body?.cancel();
+    throw new Error(`${url}: HTTP ${response.status}`);
+  }
+  return response.json();
 }

@@ -61,6 +61,7 @@ describe('kzlab up flags', () => {
         'tick-time': 2000,
         'ready-timeout': 60,
         'direct-peers': false,
+        'dashboard-port': undefined,
         json: false,
       },
       '/home/learner/kzlab',
@@ -85,6 +86,7 @@ describe('kzlab up flags', () => {
     ]);
     expect(options.readyTimeoutMs).toBe(60_000);
     expect(options.json).toBe(false);
+    expect(options.dashboardPort).toBe(8080);
   });
 
   it('the default of --brokers is 3 (npm start = kzlab up: 3 ZooKeeper servers + 3 brokers)', async () => {
@@ -105,10 +107,15 @@ describe('kzlab up flags', () => {
       'tick-time': 2000,
       'ready-timeout': 60,
       'direct-peers': false,
+      'dashboard-port': undefined as number | undefined,
       json: false,
     };
     const shifted = upOptionsFromFlags(base, '/lab');
     expect(shifted.spec.ports.brokers.map((broker) => broker.kafkaPort)).toEqual([19092, 19093]);
+    // The dashboard moves with the port base unless --dashboard-port says otherwise; 0 turns it off.
+    expect(shifted.dashboardPort).toBe(18080);
+    expect(upOptionsFromFlags({ ...base, 'dashboard-port': 9999 }, '/lab').dashboardPort).toBe(9999);
+    expect(upOptionsFromFlags({ ...base, 'dashboard-port': 0 }, '/lab').dashboardPort).toBeNull();
     const external = upOptionsFromFlags({ ...base, 'zookeeper-connect': ' 10.0.0.5:2181/kafka ' }, '/lab');
     expect(external.spec.externalZooKeeper).toBe('10.0.0.5:2181/kafka');
     expect(external.spec.zookeeper.count).toBe(0);

@@ -31,6 +31,8 @@ export interface LabProcessOptions {
   readonly tickTimeMs?: number;
   /** `--ready-timeout`, seconds. */
   readonly readyTimeoutSeconds?: number;
+  /** `--dashboard-port`; default 0 (no dashboard), unlike the command's own default of 8080. */
+  readonly dashboardPort?: number;
   /** How long to wait for the JSON line. Default: ready timeout + 15 s. */
   readonly startDeadlineMs?: number;
 }
@@ -73,6 +75,8 @@ export async function startLabProcess(options: LabProcessOptions): Promise<LabPr
     String(options.zookeepers),
     '--brokers',
     String(options.brokers ?? 0),
+    '--dashboard-port',
+    String(options.dashboardPort ?? 0),
     ...(options.zookeeperConnect === undefined ? [] : ['--zookeeper-connect', options.zookeeperConnect]),
     '--impl',
     options.impl ?? 'kzlab',

@@ -6,7 +6,8 @@
 //   3. starts the control API (fastify, 127.0.0.1) and a LocalCluster (fault proxies + servers, then
 //      the brokers once the ensemble serves),
 //   4. keeps <data-dir>/lab.json up to date and appends every event to <data-dir>/events.jsonl,
-//   5. prints the connect string and the brokers' bootstrap string (or one JSON line with --json) once a
+//   5. starts the teaching dashboard (deploy/dashboard) unless told not to, and prints the connect string,
+//      the brokers' bootstrap string and the dashboard's URL (or one JSON line with --json) once a
 //      leader serves and every broker is registered,
 //   6. on Ctrl-C, SIGTERM, SIGHUP or POST /stop stops every server (SIGTERM, then SIGKILL after a
 //      deadline) and the proxies; a second Ctrl-C SIGKILLs everything at once. Data stays.
@@ -16,7 +17,9 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 
-import { KzError } from '../../client/common/errors.ts';
+import pino from 'pino';
+
+import { KZ_ERROR_CODES, KzError } from '../../client/common/errors.ts';
 import { LAB_ERROR_CODES, LabError } from '../cluster/errors.ts';
 import { formatEvent, formatMs, formatReady } from '../cluster/format.ts';
 import type { ClusterEvent, ClusterInfo, ClusterStatus } from '../cluster/handle.ts';
@@ -27,6 +30,7 @@ import {
   labEventsPath,
   type ClusterSpec,
 } from '../cluster/spec.ts';
+import type { DashboardServer } from '../dashboard/dashboard-server.ts';
 import { startControlServer, type ControlServer } from './control-server.ts';
 import {
   labStateFromInfo,
@@ -38,7 +42,7 @@ import {
 } from './lab-state.ts';
 import { LocalCluster } from './local-cluster.ts';
 import { processExists } from './node-process.ts';
-import { assertPlanPortsFree } from './ports.ts';
+import { assertPlanPortsFree, isPortFree } from './ports.ts';
 
 export interface SupervisorIo {
   stdout(text: string): void;
@@ -60,6 +64,8 @@ export interface SupervisorOptions {
   readonly handleSignals?: boolean;
   /** Resolving this stops the lab too (tests). */
   readonly stopWhen?: Promise<unknown>;
+  /** The dashboard's port (0: any free port); null or absent: no dashboard. */
+  readonly dashboardPort?: number | null;
 }
 
 /** The JSON line `kzlab up --json` prints once ready. */
@@ -90,6 +96,8 @@ export interface UpJsonLine {
   readonly portBase: number;
   readonly dataDir: string;
   readonly control: string;
+  /** The dashboard's URL, or null without one. */
+  readonly dashboard: string | null;
   readonly supervisorPid: number;
   readonly readyAfterMs: number;
 }
@@ -107,6 +115,13 @@ export async function runLabSupervisor(options: SupervisorOptions, io: Superviso
   await mkdir(spec.dataDir, { recursive: true });
   await checkPreviousLab(spec, io);
   await assertPlanPortsFree(spec.ports, spec.host);
+  const dashboardPort = options.dashboardPort ?? null;
+  if (dashboardPort !== null && dashboardPort !== 0 && !(await isPortFree(dashboardPort, spec.host))) {
+    throw new KzError(
+      KZ_ERROR_CODES.KZ_ERR_PORT_IN_USE,
+      `the dashboard's port ${dashboardPort} is already in use on ${spec.host}: choose another with --dashboard-port N, or --dashboard-port 0 for none`,
+    );
+  }
 
   const startedAt = new Date().toISOString();
   const began = performance.now();
@@ -181,6 +196,7 @@ export async function runLabSupervisor(options: SupervisorOptions, io: Superviso
   });
 
   let control: ControlServer | undefined;
+  let dashboard: DashboardServer | undefined;
   let exitStatus = 0;
   try {
     control = await startControlServer({
@@ -189,6 +205,19 @@ export async function runLabSupervisor(options: SupervisorOptions, io: Superviso
       port: spec.ports.controlPort,
       onStop: () => requestStop('POST /stop'),
     });
+    if (dashboardPort !== null) {
+      // Before the lab starts, so a learner can watch it boot.
+      const { startDashboard } = await import('../dashboard/dashboard-server.ts');
+      dashboard = await startDashboard({
+        cluster,
+        host: spec.host,
+        port: dashboardPort,
+        log: pino(
+          { level: 'info' },
+          pino.destination({ dest: path.join(spec.dataDir, 'dashboard.log'), sync: true }),
+        ),
+      });
+    }
     await saveState('starting');
     let info: ClusterInfo;
     try {
@@ -201,9 +230,9 @@ export async function runLabSupervisor(options: SupervisorOptions, io: Superviso
     await saveState('running');
     const readyAfterMs = Math.round(performance.now() - began);
     if (options.json) {
-      io.stdout(JSON.stringify(upJsonLine(spec, info, status, readyAfterMs)));
+      io.stdout(JSON.stringify(upJsonLine(spec, info, status, readyAfterMs, dashboard?.url ?? null)));
     } else {
-      io.stdout(formatReady(info, status, show));
+      io.stdout(formatReady(info, status, show, dashboard?.url ?? null));
     }
     await stopRequested;
   } catch (error) {
@@ -215,6 +244,7 @@ export async function runLabSupervisor(options: SupervisorOptions, io: Superviso
     if (stopReason === undefined) requestStop('start failed');
     await saveState('stopping');
     const report = await cluster.stop(stopReason ?? 'stop');
+    await dashboard?.close();
     await control?.close();
     unsubscribe();
     await saveState('stopped', new Date().toISOString());
@@ -237,6 +267,7 @@ function upJsonLine(
   info: ClusterInfo,
   status: ClusterStatus,
   readyAfterMs: number,
+  dashboardUrl: string | null,
 ): UpJsonLine {
   return {
     zookeeper: connectString(spec),
@@ -261,6 +292,7 @@ function upJsonLine(
     portBase: info.portBase,
     dataDir: info.dataDir,
     control: info.controlUrl,
+    dashboard: dashboardUrl,
     supervisorPid: info.supervisorPid,
     readyAfterMs,
   };

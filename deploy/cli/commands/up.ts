@@ -87,6 +87,14 @@ const UP_FLAGS = {
     type: 'boolean',
     description: 'no fault proxies between the servers (no `kzlab partition`; for benchmarks)',
   },
+  'dashboard-port': {
+    type: 'number',
+    integer: true,
+    min: 0,
+    max: 65_535,
+    valueName: 'PORT',
+    description: 'the teaching dashboard (default 8080, moving with --port-base); 0: no dashboard',
+  },
   json: {
     type: 'boolean',
     description: 'once ready, print one JSON line (connect string, bootstrap, nodes, PIDs, ports)',
@@ -99,6 +107,8 @@ export interface UpOptions {
   readonly readyTimeoutMs: number;
   /** False with --direct-peers. */
   readonly faultProxies: boolean;
+  /** The dashboard's port; null: none (--dashboard-port 0). */
+  readonly dashboardPort: number | null;
 }
 
 /** Turns `kzlab up` flags into a lab spec; throws UsageError for values the flag parser cannot judge. */
@@ -126,6 +136,12 @@ export function upOptionsFromFlags(flags: FlagValues<typeof UP_FLAGS>, cwd: stri
       json: flags.json,
       readyTimeoutMs: Math.round(flags['ready-timeout'] * 1000),
       faultProxies: !flags['direct-peers'],
+      dashboardPort:
+        flags['dashboard-port'] === undefined
+          ? spec.ports.dashboardPort
+          : flags['dashboard-port'] === 0
+            ? null
+            : flags['dashboard-port'],
     };
   } catch (error) {
     if (error instanceof RangeError) {
@@ -147,7 +163,9 @@ Writes <data-dir>/zkN/zoo.cfg and myid for every server, starts each as its own 
 <data-dir>/zkN/zkN.log) and waits until a leader serves. Then writes <data-dir>/brokerN/server.properties
 for every broker (broker.id N, log.dirs <data-dir>/brokerN/kafka-logs), starts them (logs in
 <data-dir>/brokerN/brokerN.log), waits until every broker is registered in ZooKeeper, and prints the
-ZooKeeper connect string and the Kafka bootstrap string. Leave it running: \`kzlab status\`, \`kill\`,
+ZooKeeper connect string, the Kafka bootstrap string and the dashboard's URL (a page that shows the
+ensemble, brokers, partitions, znodes and events live, with kill/pause/partition buttons; its log is
+<data-dir>/dashboard.log). Leave it running: \`kzlab status\`, \`kill\`,
 \`pause\`, \`resume\`, \`restart\`, \`partition\` and \`heal\` act on it from another terminal, finding it
 through <data-dir>/lab.json. Ctrl-C (or SIGTERM) stops the brokers, then the servers; the data stays, so
 running the same command again brings the same lab back.
@@ -158,7 +176,7 @@ real Apache ZooKeeper (\`--zookeeper-connect 127.0.0.1:2181/kafka\`; a chroot is
 Ports (all move by --port-base − 2181):
   client 2181+i−1 · quorum 2888+i−1 · election 3888+i−1 · AdminServer 8081+i−1 (zk i)
   Kafka 9092+i−1 · broker admin HTTP 8091+i−1 (broker i)
-  control API 8090 · dashboard 8080 (later)
+  control API 8090 · dashboard 8080 (--dashboard-port; open http://127.0.0.1:8080/ in a browser)
 Between the servers sit fault proxies (OS-chosen ports), one per direction and peer port, so that
 \`kzlab partition\` can cut links (brokers are not behind proxies). Labs whose port bases are 10000
 apart never share a port.`,
@@ -172,6 +190,7 @@ apart never share a port.`,
         json: options.json,
         readyTimeoutMs: options.readyTimeoutMs,
         faultProxies: options.faultProxies,
+        dashboardPort: options.dashboardPort,
       },
       io,
     );
