@@ -8,6 +8,7 @@ import { resolveClusterSpec } from '../../../deploy/cluster/spec.ts';
 import { LocalCluster } from '../../../deploy/local/local-cluster.ts';
 import { findFreePortBase } from '../../../deploy/local/ports.ts';
 import { skipUnlessAvailable } from '../../support/ci.ts';
+import { waitFor } from '../../support/process.ts';
 import { zkCli, zkCliAvailable } from '../../support/cli-clients.ts';
 import { kazooAvailable, runSuite, type Summary } from '../../support/kazoo.ts';
 import { ZkClient } from '../../support/nzk.ts';
@@ -59,9 +60,17 @@ describe('conformance clients against a 3-server ensemble', () => {
     const writer = await ZkClient.connect(`127.0.0.1:${ports[2]}`);
     try {
       await writer.create('/nzk-ens', Buffer.from('v0'));
-      const fired = new Promise<string>((resolve) => {
-        void watcher.getData('/nzk-ens', (event) => resolve(event.getName()));
+      // The read must have been answered (the watch is set) before the write, or the write can win the
+      // race and the read simply returns v1 with nothing left to fire. The create must also have reached
+      // the watcher's server (a follower may apply it a moment later).
+      await waitFor(async () => (await watcher.exists('/nzk-ens')) !== null, {
+        deadlineMs: 10_000,
+        what: '/nzk-ens on the watcher’s server',
       });
+      let resolveFired!: (name: string) => void;
+      const fired = new Promise<string>((resolve) => (resolveFired = resolve));
+      const before = await watcher.getData('/nzk-ens', (event) => resolveFired(event.getName()));
+      expect(before.data?.toString()).toBe('v0');
       await writer.setData('/nzk-ens', Buffer.from('v1'));
       expect(await fired).toBe('NODE_DATA_CHANGED');
       const { data } = await watcher.getData('/nzk-ens');
