@@ -63,11 +63,24 @@ describe('Producer', () => {
     expect(cluster.records('brand-new', 0)).toHaveLength(1);
   });
 
-  it('rejects an explicit partition that does not exist', async () => {
-    const p = producer();
+  it('rejects an explicit partition that does not exist (after asking for fresh metadata until max.block.ms)', async () => {
+    const p = producer({ maxBlockMs: 300 });
+    await p.send({ topic: 'orders', messages: [{ value: 'known', partition: 5 }] });
+    const lookups = cluster.requestsOf(ApiKey.Metadata).length;
     await expect(p.send({ topic: 'orders', messages: [{ value: 'x', partition: 6 }] })).rejects.toThrow(
       /does not exist/,
     );
+    expect(cluster.requestsOf(ApiKey.Metadata).length).toBeGreaterThan(lookups);
+  });
+
+  it('an explicit partition added since the last metadata: refreshes and sends there (Java waitOnMetadata)', async () => {
+    const p = producer();
+    await p.send({ topic: 'single', messages: [{ value: 'before' }] });
+    expect(p.cluster.metadata.partitionCount('single')).toBe(1);
+    cluster.createTopic('single', 3); // partitions added behind the producer's back
+    const [report] = await p.send({ topic: 'single', messages: [{ value: 'new', partition: 2 }] });
+    expect(report.partition).toBe(2);
+    expect(text.decode(cluster.records('single', 2)[0].value!)).toBe('new');
   });
 
   it('batches by linger.ms: sends over 50 ms end up in one Produce request', async () => {
