@@ -75,8 +75,13 @@ describe('ConfigApis.describeConfigs', () => {
       ['retention.ms', String(24 * 3_600_000)],
       ['segment.ms', String(168 * 3_600_000)],
     ]);
+    // server.properties set log.retention.hours: a static broker config, shown under its own name.
+    expect(results[0].configs[0]).toMatchObject({ configSource: ConfigSource.STATIC_BROKER_CONFIG });
     expect(results[0].configs[0].synonyms).toEqual([
-      { name: 'log.retention.ms', value: String(24 * 3_600_000), source: ConfigSource.DEFAULT_CONFIG },
+      { name: 'log.retention.hours', value: '24', source: ConfigSource.STATIC_BROKER_CONFIG },
+    ]);
+    expect(results[0].configs[1].synonyms).toEqual([
+      { name: 'log.roll.ms', value: String(168 * 3_600_000), source: ConfigSource.DEFAULT_CONFIG },
     ]);
   });
 

@@ -1,7 +1,8 @@
 // DescribeConfigs (API key 32), as Kafka 2.4's AdminManager.describeConfigs answers it:
 //   * a topic (resource type 2): every topic-level key (LogConfig) with its value — the override stored
 //     in ZooKeeper at /config/topics/<topic> (source DYNAMIC_TOPIC_CONFIG), else the broker setting it
-//     falls back to (STATIC_BROKER_CONFIG when server.properties sets it, else DEFAULT_CONFIG);
+//     falls back to (STATIC_BROKER_CONFIG when server.properties gives it a value other than Kafka's
+//     default, else DEFAULT_CONFIG; log.retention.hours counts for retention.ms, and so on);
 //   * a broker (resource type 4) named by this broker's id: every broker setting with its effective
 //     value; passwords are sensitive and their values withheld. The empty name (cluster-wide dynamic
 //     defaults) answers no entries: kzlab has no dynamic broker configs.
@@ -74,6 +75,14 @@ const TOPIC_CONFIG_SYNONYMS: readonly (readonly [
   ['segment.ms', 'log.roll.ms', 'LONG'],
   ['unclean.leader.election.enable', 'unclean.leader.election.enable', 'BOOLEAN'],
 ];
+
+/** Broker settings that stand in for a topic key's broker synonym in other units (Kafka 2.4's lists). */
+const BROKER_SYNONYM_ALTERNATES: Partial<Record<string, readonly string[]>> = {
+  'log.retention.ms': ['log.retention.minutes', 'log.retention.hours'],
+  'log.roll.ms': ['log.roll.hours'],
+  'log.roll.jitter.ms': ['log.roll.jitter.hours'],
+  'log.flush.interval.ms': ['log.flush.scheduler.interval.ms'],
+};
 
 const DEFS_BY_KEY = new Map(BROKER_CONFIG_DEFS.map((def) => [def.key, def]));
 
@@ -221,19 +230,31 @@ export class ConfigApis {
       const override = overrides.get(name);
       if (override !== undefined)
         synonyms.push({ name, value: override, source: ConfigSource.DYNAMIC_TOPIC_CONFIG });
-      const broker = brokerKey === null ? undefined : this.brokerValue(brokerKey);
-      if (broker !== undefined && brokerKey !== null) {
-        synonyms.push({
-          name: brokerKey,
-          value: broker.value,
-          source: broker.explicit ? ConfigSource.STATIC_BROKER_CONFIG : ConfigSource.DEFAULT_CONFIG,
-        });
+      const effective = brokerKey === null ? undefined : this.brokerValue(brokerKey);
+      if (effective !== undefined && brokerKey !== null) {
+        // The first broker setting given in server.properties wins (log.retention.ms, then .minutes,
+        // then .hours); the value is always the topic key's unit (ms).
+        const given = [brokerKey, ...(BROKER_SYNONYM_ALTERNATES[brokerKey] ?? [])].find(
+          (key) => this.brokerValue(key)?.explicit === true,
+        );
+        synonyms.push(
+          given === undefined
+            ? { name: brokerKey, value: effective.value, source: ConfigSource.DEFAULT_CONFIG }
+            : {
+                name: given,
+                value: this.brokerValue(given)!.value,
+                source: ConfigSource.STATIC_BROKER_CONFIG,
+              },
+        );
       }
       const [chosen] = synonyms;
-      return entry(name, chosen?.value ?? '', chosen?.source ?? ConfigSource.DEFAULT_CONFIG, type, {
-        readOnly: false,
-        synonyms,
-      });
+      return entry(
+        name,
+        override ?? effective?.value ?? '',
+        chosen?.source ?? ConfigSource.DEFAULT_CONFIG,
+        type,
+        { readOnly: false, synonyms },
+      );
     });
   }
 

@@ -90,7 +90,14 @@ describe('DescribeConfigs on the kzlab broker', () => {
       expect(topic.error).toBeNull();
       const retention = topic.configs.find((c) => c.name === 'retention.ms');
       expect(retention).toMatchObject({ value: '60000', source: 1 });
-      expect(retention?.synonyms.map((s) => s.name)).toEqual(['retention.ms', 'log.retention.ms']);
+      expect(retention?.synonyms.map((s) => [s.name, s.value])).toEqual([
+        ['retention.ms', '60000'],
+        ['log.retention.hours', '48'],
+      ]);
+      expect(topic.configs.find((c) => c.name === 'segment.ms')).toMatchObject({
+        value: String(168 * 3_600_000),
+        source: 5,
+      });
       expect(topic.configs.find((c) => c.name === 'min.insync.replicas')).toMatchObject({ value: '1' });
       expect(missing.error).toBe('UNKNOWN_TOPIC_OR_PARTITION');
       expect(brokerConfigs.configs.find((c) => c.name === 'broker.id')?.value).toBe(String(BROKER_ID));
