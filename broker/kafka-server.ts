@@ -45,6 +45,7 @@ import type {
   ReplicaStateView,
 } from './admin-http/broker-admin-view.ts';
 import { GroupApis } from './api/group-apis.ts';
+import { ConfigApis } from './api/config-apis.ts';
 import { KafkaApis } from './api/kafka-apis.ts';
 import { ControllerChannelManager } from './controller-channel/controller-channel-manager.ts';
 import type { ControllerResponse } from './controller-channel/controller-requests-codec.ts';
@@ -338,6 +339,12 @@ export class KafkaServer implements BrokerAdminView {
         offsetsTopicReplicationFactor: config.offsetsTopicReplicationFactor,
         offsetsTopicSegmentBytes: config.offsetsTopicSegmentBytes,
         log: this.componentLog('group-apis'),
+      }),
+      configApis: new ConfigApis({
+        brokerId: this._brokerId,
+        config,
+        topicExists: (topic) => metadataCache.hasTopic(topic),
+        topicConfig: async (topic) => (await kafkaZk.getTopicConfigs([topic])).get(topic) ?? new Map(),
       }),
       autoCreateTopicsEnable: config.autoCreateTopicsEnable,
       log: this.componentLog('kafka-apis'),

@@ -15,6 +15,7 @@ import {
   type UnsupportedRequest,
 } from '../../client/protocol/index.ts';
 import type { ConnectionInfo, HandlerResult, RequestHandler } from '../network/socket-server.ts';
+import type { ConfigApis } from './config-apis.ts';
 import { GROUP_API_KEYS, GROUP_VERSION_CAPS, isGroupRequest, type GroupApis } from './group-apis.ts';
 import type { MetadataCache } from '../server/metadata-cache.ts';
 import type { ReplicaManager } from '../server/replica-manager.ts';
@@ -55,6 +56,8 @@ export interface KafkaApisOptions {
   topicAdmin: TopicAdmin;
   /** FindCoordinator and the group APIs (group-apis.ts). */
   groupApis: GroupApis;
+  /** DescribeConfigs (config-apis.ts). */
+  configApis: ConfigApis;
   autoCreateTopicsEnable: boolean;
   log: Logger;
   /** Called after UpdateMetadata / LeaderAndIsr / StopReplica changed something (dashboards, tests). */
@@ -114,6 +117,7 @@ export const SERVED_API_KEYS: ReadonlySet<number> = new Set([
   ApiKey.CreatePartitions,
   ApiKey.OffsetForLeaderEpoch,
   ApiKey.ControlledShutdown,
+  ApiKey.DescribeConfigs,
   ...GROUP_API_KEYS,
 ]);
 
@@ -166,6 +170,10 @@ export class KafkaApis implements RequestHandler {
         return this.handleDeleteTopics(request);
       case ApiKey.CreatePartitions:
         return this.handleCreatePartitions(request);
+      case ApiKey.DescribeConfigs:
+        return this.options.configApis
+          .describeConfigs(request.body)
+          .then((body) => this.respond(request, body));
       case ApiKey.LeaderAndIsr:
         return this.handleLeaderAndIsr(request);
       case ApiKey.UpdateMetadata:

@@ -88,6 +88,8 @@ export interface ConfigEntry {
   /** Kafka's ConfigSource: 1 topic, 2 dynamic broker, 4 static broker, 5 default, … (-1 unknown). */
   source: number;
   isSensitive: boolean;
+  /** Where the value could come from, highest precedence first (with includeSynonyms; v1+). */
+  synonyms: { name: string; value: string | null; source: number }[];
 }
 
 export interface ConfigDescription {
@@ -438,6 +440,11 @@ export class Admin {
             isDefault: config.configSource === 5 || config.isDefault,
             source: config.configSource,
             isSensitive: config.isSensitive,
+            synonyms: (config.synonyms ?? []).map((s) => ({
+              name: s.name,
+              value: s.value,
+              source: s.source,
+            })),
           })),
         });
       }

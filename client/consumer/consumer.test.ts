@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 import { ApiKey } from '../protocol/api-keys.ts';
 import { ErrorCode } from '../protocol/error-codes.ts';
+import { ConnectionFailedError } from '../network/errors.ts';
 import { startFakeCluster, type FakeCluster } from '../network/test-support/fake-cluster.ts';
 import { Producer } from '../producer/producer.ts';
 import type { TopicPartition } from './assignors/types.ts';
@@ -356,6 +357,29 @@ describe('Consumer: group membership against the fake coordinator', () => {
     const lookups = cluster.requestsOf(ApiKey.FindCoordinator).length;
     cluster.inject({ apiKey: ApiKey.Heartbeat, errorCode: ErrorCode.NOT_COORDINATOR });
     await until(() => cluster.requestsOf(ApiKey.FindCoordinator).length > lookups, 3000);
+  });
+
+  it('looks the coordinator up again when it cannot even be connected to (a killed coordinator)', async () => {
+    const c = consumer({ groupId: 'g8b' });
+    c.subscribe({ topics: ['single'] });
+    await c.poll(50);
+    const lookups = cluster.requestsOf(ApiKey.FindCoordinator).length;
+    // The coordinator's connection breaks and reconnecting fails, as after a kill -9 of its broker.
+    const connectionToAddress = c.cluster.connectionToAddress.bind(c.cluster);
+    let refused = 0;
+    c.cluster.connectionToAddress = async (nodeId, address, lane) => {
+      if (lane === 'coordinator' && refused < 3) {
+        refused++;
+        throw new ConnectionFailedError(`${address.host}:${address.port}`);
+      }
+      return connectionToAddress(nodeId, address, lane);
+    };
+    cluster.dropConnections(1);
+    await until(() => cluster.requestsOf(ApiKey.FindCoordinator).length > lookups, 3000);
+    expect(refused).toBeGreaterThan(0);
+    // Heartbeats reach the coordinator again.
+    const beats = cluster.requestsOf(ApiKey.Heartbeat).length;
+    await until(() => cluster.requestsOf(ApiKey.Heartbeat).length > beats + 2, 3000);
   });
 
   it('pattern subscriptions follow matching topics', async () => {

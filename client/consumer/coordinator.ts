@@ -135,8 +135,9 @@ export class ConsumerCoordinator {
     body: RequestBodyInput<K>,
     timeoutMs?: number,
   ): Promise<ResponseBody<K>> {
-    const connection = await this.connection();
     try {
+      // Inside the try: a coordinator that cannot even be connected to (killed) is forgotten too.
+      const connection = await this.connection();
       return await connection.request(apiKey, body, timeoutMs === undefined ? {} : { timeoutMs });
     } catch (error) {
       this.markCoordinatorUnknown();

@@ -7,6 +7,7 @@ import { KafkaProtocolError } from '../network/errors.ts';
 import { startFakeCluster, type FakeCluster } from '../network/test-support/fake-cluster.ts';
 import { partitionForKey } from './murmur2.ts';
 import { Producer, type ProducerOptions } from './producer.ts';
+import { bytesSerializer, jsonSerializer, stringSerializer } from './serializers.ts';
 import type { ProducerEvent } from './trace.ts';
 
 const utf8 = new TextEncoder();
@@ -62,11 +63,24 @@ describe('Producer', () => {
     expect(cluster.records('brand-new', 0)).toHaveLength(1);
   });
 
-  it('rejects an explicit partition that does not exist', async () => {
-    const p = producer();
+  it('rejects an explicit partition that does not exist (after asking for fresh metadata until max.block.ms)', async () => {
+    const p = producer({ maxBlockMs: 300 });
+    await p.send({ topic: 'orders', messages: [{ value: 'known', partition: 5 }] });
+    const lookups = cluster.requestsOf(ApiKey.Metadata).length;
     await expect(p.send({ topic: 'orders', messages: [{ value: 'x', partition: 6 }] })).rejects.toThrow(
       /does not exist/,
     );
+    expect(cluster.requestsOf(ApiKey.Metadata).length).toBeGreaterThan(lookups);
+  });
+
+  it('an explicit partition added since the last metadata: refreshes and sends there (Java waitOnMetadata)', async () => {
+    const p = producer();
+    await p.send({ topic: 'single', messages: [{ value: 'before' }] });
+    expect(p.cluster.metadata.partitionCount('single')).toBe(1);
+    cluster.createTopic('single', 3); // partitions added behind the producer's back
+    const [report] = await p.send({ topic: 'single', messages: [{ value: 'new', partition: 2 }] });
+    expect(report.partition).toBe(2);
+    expect(text.decode(cluster.records('single', 2)[0].value!)).toBe('new');
   });
 
   it('batches by linger.ms: sends over 50 ms end up in one Produce request', async () => {
@@ -222,6 +236,46 @@ describe('Producer', () => {
     const produce = cluster.requestsOf(ApiKey.Produce).at(-1)!;
     expect((produce.body as { acks: number }).acks).toBe(0);
     expect(cluster.records('single', 0)).toHaveLength(2);
+  });
+
+  it('acks=1 and acks=all (-1, the default) go on the wire as asked and get offsets back', async () => {
+    for (const acks of [1, -1] as const) {
+      const p = producer({ acks });
+      const [report] = await p.send({ topic: 'single', messages: [{ value: `acks ${acks}` }] });
+      expect(report.offset).toBeGreaterThanOrEqual(0n);
+      const produce = cluster.requestsOf(ApiKey.Produce).at(-1)!;
+      expect((produce.body as { acks: number }).acks).toBe(acks);
+    }
+    expect(cluster.records('single', 0).map((r) => text.decode(r.value!))).toEqual(['acks 1', 'acks -1']);
+    const defaults = producer();
+    await defaults.send({ topic: 'single', messages: [{ value: 'default' }] });
+    expect((cluster.requestsOf(ApiKey.Produce).at(-1)!.body as { acks: number }).acks).toBe(-1);
+  });
+
+  it('serializes keys and values with the configured serializers (JSON values, string keys, raw bytes)', async () => {
+    const json = new Producer<string, unknown>({
+      brokers: cluster.bootstrap,
+      keySerializer: stringSerializer,
+      valueSerializer: jsonSerializer,
+    });
+    producers.push(json as unknown as Producer);
+    const [report] = await json.send({
+      topic: 'orders',
+      messages: [{ key: 'order-7', value: { id: 7, items: ['tea'], total: 3.5 } }],
+    });
+    const [stored] = cluster.records('orders', report.partition);
+    expect(text.decode(stored.key!)).toBe('order-7');
+    expect(JSON.parse(text.decode(stored.value!))).toEqual({ id: 7, items: ['tea'], total: 3.5 });
+    expect(report.partition).toBe(partitionForKey(utf8.encode('order-7'), 6));
+
+    const bytes = new Producer<Uint8Array | null, Uint8Array | null>({
+      brokers: cluster.bootstrap,
+      keySerializer: bytesSerializer,
+      valueSerializer: bytesSerializer,
+    });
+    producers.push(bytes as unknown as Producer);
+    await bytes.send({ topic: 'single', messages: [{ key: null, value: new Uint8Array([0, 255, 7]) }] });
+    expect([...cluster.records('single', 0).at(-1)!.value!]).toEqual([0, 255, 7]);
   });
 
   it('honours max.in.flight.requests.per.connection', async () => {

@@ -220,9 +220,18 @@ export class Producer<K = string | Uint8Array | null, V = string | Uint8Array | 
     const { topic, messages } = request;
     if (messages.length === 0) return Promise.resolve([]);
     const partitionCount = this.cluster.metadata.partitionCount(topic);
-    if (partitionCount === undefined || partitionCount === 0) {
-      return this.sendAfterMetadata(request);
+    // An explicit partition beyond what metadata knows may be a partition just added: like Java's
+    // waitOnMetadata, refresh (up to max.block.ms) before calling it nonexistent.
+    const highestExplicit = Math.max(-1, ...messages.map((m) => m.partition ?? -1));
+    if (partitionCount === undefined || partitionCount === 0 || highestExplicit >= partitionCount) {
+      return this.sendAfterMetadata(request, highestExplicit);
     }
+    return this.appendNow(request);
+  }
+
+  private appendNow(request: ProducerSendRequest<K, V>): Promise<RecordMetadata[]> {
+    if (this.closed) return Promise.reject(new ClientClosedError('producer'));
+    const { topic, messages } = request;
     let resolve!: (results: RecordMetadata[]) => void;
     let reject!: (error: unknown) => void;
     const promise = new Promise<RecordMetadata[]>((ok, fail) => {
@@ -240,18 +249,29 @@ export class Producer<K = string | Uint8Array | null, V = string | Uint8Array | 
     return promise;
   }
 
-  private sendAfterMetadata(request: ProducerSendRequest<K, V>): Promise<RecordMetadata[]> {
+  private sendAfterMetadata(
+    request: ProducerSendRequest<K, V>,
+    highestExplicitPartition: number,
+  ): Promise<RecordMetadata[]> {
     // Tracked so that flush() also covers records still waiting for their topic's metadata.
     const appended = (async () => {
+      const deadline = Date.now() + this.maxBlockMs;
       await this.connect();
       await this.cluster.waitForTopics([request.topic], this.maxBlockMs);
+      const known = () => this.cluster.metadata.partitionCount(request.topic) ?? 0;
+      while (highestExplicitPartition >= known() && Date.now() < deadline) {
+        await this.cluster.refreshMetadata([request.topic]).catch(() => undefined);
+        if (highestExplicitPartition < known()) break;
+        const pause = Math.min(this.cluster.retryBackoffMs, deadline - Date.now());
+        await new Promise((resolve) => setTimeout(resolve, Math.max(0, pause)));
+      }
     })();
     const settled = appended.then(
       () => undefined,
       () => undefined,
     );
     this.metadataWaits.add(settled);
-    const result = appended.then(() => this.send(request));
+    const result = appended.then(() => this.appendNow(request));
     void settled.then(() => this.metadataWaits.delete(settled));
     return result;
   }
