@@ -97,6 +97,17 @@ function sameEntries(a: ReadonlyMap<string, string> | undefined, b: ReadonlyMap<
   return true;
 }
 
+/** Rejects with a clear error if `promise` has not settled within `ms`. */
+function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  return Promise.race([
+    promise,
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
+}
+
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
@@ -822,8 +833,17 @@ export class KafkaServer implements BrokerAdminView {
     const config = this.config;
     if (!config.controlledShutdownEnable) return;
     for (let attempt = 1; attempt <= config.controlledShutdownMaxRetries; attempt++) {
+      // Without ZooKeeper no leadership can move (and our own controller would wait for it forever).
+      if (this.kafkaZk?.zk.isConnected !== true) {
+        this.log.warn('ZooKeeper is not connected: skipping controlled shutdown');
+        return;
+      }
       try {
-        const answer = await this.sendControlledShutdown();
+        const answer = await withTimeout(
+          this.sendControlledShutdown(),
+          config.controllerSocketTimeoutMs,
+          'ControlledShutdown',
+        );
         if (answer.error === 'NONE' && answer.partitionsRemaining.length === 0) {
           this.log.info('Controlled shutdown succeeded');
           return;

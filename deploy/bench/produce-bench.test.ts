@@ -14,6 +14,7 @@ describe('kzlab bench produce: flags', () => {
       replicationFactor: 1,
       batch: 100,
       inFlight: 4,
+      batchSize: 16384,
       ceiling: true,
       brokerPids: [],
       json: null,
@@ -32,8 +33,11 @@ describe('kzlab bench produce: flags', () => {
       '--broker-pids',
       '12,34',
       '--no-ceiling',
+      '--batch-size',
+      '262144',
     ]);
     expect(options).toMatchObject({
+      batchSize: 262144,
       acks: -1,
       client: 'kzlab',
       recordSize: 1024,
