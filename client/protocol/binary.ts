@@ -528,6 +528,33 @@ export class KafkaReader {
     return this.take(length);
   }
 
+  /**
+   * RECORDS (nullable bytes) as a view into the frame, not a copy: record batches are the bulk of Produce
+   * and Fetch and are only read, or written into the log, once. Frames come fresh from the socket (the
+   * frame splitter never reuses them), so the view stays valid; it keeps the frame alive while in use.
+   */
+  nullableRecordsView(): Uint8Array | null {
+    const length = this.int32();
+    this.checkLength(length, 'bytes', 1);
+    if (length === -1) return null;
+    return this.viewOf(length);
+  }
+
+  /** COMPACT_RECORDS as a view into the frame (see nullableRecordsView). */
+  compactNullableRecordsView(): Uint8Array | null {
+    const length = this.uvarint() - 1;
+    this.checkLength(length, 'bytes', 1);
+    if (length === -1) return null;
+    return this.viewOf(length);
+  }
+
+  private viewOf(length: number): Uint8Array {
+    // A plain Uint8Array even over a Node Buffer, so that slice() keeps copying as callers expect.
+    const value = new Uint8Array(this.bytes.buffer, this.bytes.byteOffset + this.position, length);
+    this.position += length;
+    return value;
+  }
+
   bytesField(): Uint8Array {
     const value = this.nullableBytes();
     if (value === null) this.fail('null in non-nullable bytes');

@@ -640,12 +640,13 @@ function compileScalar(path: string, type: Scalar, flexible: boolean, nullable: 
     }
     case 'bytes':
     case 'records': {
+      const records = type === 'records';
       const codec: Codec = flexible
         ? {
             minSize: 1,
             write: (w, v) => w.compactBytes(v as Uint8Array),
             read: (r) => {
-              const value = r.compactNullableBytes();
+              const value = records ? r.compactNullableRecordsView() : r.compactNullableBytes();
               if (value === null && !nullable) r.fail(`${path}: null bytes where the version allows none`);
               return value;
             },
@@ -654,7 +655,7 @@ function compileScalar(path: string, type: Scalar, flexible: boolean, nullable: 
             minSize: 4,
             write: (w, v) => w.bytesField(v as Uint8Array),
             read: (r) => {
-              const value = r.nullableBytes();
+              const value = records ? r.nullableRecordsView() : r.nullableBytes();
               if (value === null && !nullable) r.fail(`${path}: null bytes where the version allows none`);
               return value;
             },
