@@ -1,0 +1,19 @@
+// Every drill, in the order `kzlab drill list` shows them (issue 7's order).
+
+import type { Drill } from './drill.ts';
+import { controllerKill, isrBelowMin, leaderKill, sameKey, sessionExpiry } from './kafka-drills.ts';
+import { zkLeaderKill, zkQuorumLoss } from './zookeeper-drills.ts';
+
+export const DRILLS: readonly Drill[] = [
+  zkLeaderKill,
+  zkQuorumLoss,
+  controllerKill,
+  leaderKill,
+  isrBelowMin,
+  sessionExpiry,
+  sameKey,
+];
+
+export function findDrill(name: string): Drill | undefined {
+  return DRILLS.find((drill) => drill.name === name);
+}
