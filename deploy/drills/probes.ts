@@ -227,7 +227,15 @@ export function lostValues(acked: readonly number[], read: readonly number[]): n
   return acked.filter((value) => !seen.has(value));
 }
 
+/** A short name for an error: ZooKeeper's KeeperException code, a Kafka error name, or a kzlab code. */
 export function errorName(error: unknown): string {
+  if (
+    error !== null &&
+    typeof error === 'object' &&
+    'keeperCode' in error &&
+    typeof error.keeperCode === 'string'
+  )
+    return error.keeperCode;
   if (error !== null && typeof error === 'object' && 'code' in error && typeof error.code === 'string')
     return error.code;
   return error instanceof Error ? error.name : String(error);

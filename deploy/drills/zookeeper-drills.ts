@@ -180,6 +180,7 @@ export const zkQuorumLoss: Drill = {
     let minorityWrite: string;
     let majorityWrite: string;
     let restoreMs: number | null = null;
+    let majorityWriteAppliedLater: boolean | null = null;
     try {
       await kz.zk.create(base, null);
       for (const name of minority) {
@@ -209,26 +210,23 @@ export const zkQuorumLoss: Drill = {
         en: `killing ${lastStraw}: only ${quorum - 1} of ${zks.length} left, below a quorum of ${quorum}`,
         ko: `${lastStraw}를 죽입니다: ${zks.length}대 중 ${quorum - 1}대만 남아 쿼럼 ${quorum}에 못 미칩니다`,
       });
+      // A second session, opened while the quorum still serves and closed after the attempt, so that
+      // an unanswered request does not linger in the drill's own session.
+      const probe = await connectZk(info);
       killed.push(lastStraw);
       await lab.kill(lastStraw);
-      // A separate session, closed after the attempt: the request must not linger and land once the quorum is back.
-      const probe = await connectZk(info).catch(() => undefined);
-      if (probe === undefined) {
-        majorityWrite = 'no session (could not connect)';
-      } else {
-        majorityWrite = await withTimeout(
-          probe.zk.create(`${base}/majority`, null),
-          CREATE_DEADLINE_MS,
-          'create',
-        )
-          .then(() => 'ok')
-          .catch((error: unknown) =>
-            error instanceof DrillTimeoutError
-              ? `timed out after ${CREATE_DEADLINE_MS} ms`
-              : `failed: ${errorName(error)}`,
-          );
-        void probe.close().catch(() => undefined);
-      }
+      majorityWrite = await withTimeout(
+        probe.zk.create(`${base}/majority`, null),
+        CREATE_DEADLINE_MS,
+        'create',
+      )
+        .then(() => 'ok')
+        .catch((error: unknown) =>
+          error instanceof DrillTimeoutError
+            ? `no answer within ${CREATE_DEADLINE_MS} ms`
+            : `failed: ${errorName(error)}`,
+        );
+      void probe.close().catch(() => undefined);
       step({
         en: `create ${base}/majority: ${majorityWrite}`,
         ko: `${base}/majority 생성: ${majorityWrite}`,
@@ -246,6 +244,7 @@ export const zkQuorumLoss: Drill = {
         .catch((error: unknown) =>
           failures.push(`after the restart the create should succeed: ${errorName(error)}`),
         );
+      majorityWriteAppliedLater = (await kz.zk.exists(`${base}/majority`).catch(() => null)) !== null;
       await kz.deleteRecursive(base).catch(() => undefined);
       await kz.close().catch(() => undefined);
       await bringBack(lab, killed);
@@ -263,12 +262,13 @@ export const zkQuorumLoss: Drill = {
         minorityKilled: minority.length,
         minorityWrite,
         majorityWrite,
+        majorityWriteAppliedLater,
         restoreMs,
       },
       failures,
       explanation: {
-        en: `ZooKeeper commits a write only once a quorum — a strict majority, ${quorum} of ${zks.length} — has logged it (Zab). With ${zks.length - minority.length} servers left the create succeeded (${minorityWrite}); with ${quorum - 1} left no leader can gather a majority, the survivors stop serving and go LOOKING, and the create got no answer (${majorityWrite}). No data is lost and no two sides can both accept writes: that is the point of a majority. Why odd sizes: 4 servers need 3 for a quorum and survive 1 failure, like 3; 6 survive 2, like 5 — the even server adds cost and traffic but no tolerance. After the restart writes resumed in ${restoreMs ?? '?'} ms.`,
-        ko: `주키퍼는 쿼럼 — 엄격한 과반, ${zks.length}대 중 ${quorum}대 — 이 기록해야 쓰기를 커밋합니다(Zab). ${zks.length - minority.length}대가 남았을 때는 생성이 성공했고(${minorityWrite}), ${quorum - 1}대만 남자 어떤 리더도 과반을 모을 수 없어 남은 서버는 요청 처리를 멈추고 LOOKING 상태가 되었으며 생성 요청에 답이 없었습니다(${majorityWrite}). 데이터를 잃지 않고 두 쪽이 동시에 쓰기를 받는 일(split brain)도 없습니다: 그것이 과반의 의미입니다. 홀수인 이유: 4대는 쿼럼이 3이라 3대처럼 1대 장애만 견디고, 6대는 5대처럼 2대만 견딥니다 — 짝수의 한 대는 비용과 트래픽만 늘리고 내구성은 늘리지 않습니다. 재시작 후 ${restoreMs ?? '?'} ms 만에 쓰기가 재개되었습니다.`,
+        en: `ZooKeeper commits a write only once a quorum — a strict majority, ${quorum} of ${zks.length} — has logged it (Zab). With ${zks.length - minority.length} servers left the create succeeded (${minorityWrite}); with ${quorum - 1} left no leader can gather a majority, the survivors stop serving and go LOOKING, and the create got no answer (${majorityWrite}). No data is lost and no two sides can both accept writes: that is the point of a majority. Why odd sizes: 4 servers need 3 for a quorum and survive 1 failure, like 3; 6 survive 2, like 5 — the even server adds cost and traffic but no tolerance. After the restart writes resumed in ${restoreMs ?? '?'} ms. Did the unanswered create happen after all? ${majorityWriteAppliedLater === true ? 'Yes: it had reached the leader’s log, and the log with the highest zxid wins the next election' : 'No'} — a connection loss is an indefinite result: the client cannot know, and must check (here: exists) before retrying.`,
+        ko: `주키퍼는 쿼럼 — 엄격한 과반, ${zks.length}대 중 ${quorum}대 — 이 기록해야 쓰기를 커밋합니다(Zab). ${zks.length - minority.length}대가 남았을 때는 생성이 성공했고(${minorityWrite}), ${quorum - 1}대만 남자 어떤 리더도 과반을 모을 수 없어 남은 서버는 요청 처리를 멈추고 LOOKING 상태가 되었으며 생성 요청에 답이 없었습니다(${majorityWrite}). 데이터를 잃지 않고 두 쪽이 동시에 쓰기를 받는 일(split brain)도 없습니다: 그것이 과반의 의미입니다. 홀수인 이유: 4대는 쿼럼이 3이라 3대처럼 1대 장애만 견디고, 6대는 5대처럼 2대만 견딥니다 — 짝수의 한 대는 비용과 트래픽만 늘리고 내구성은 늘리지 않습니다. 재시작 후 ${restoreMs ?? '?'} ms 만에 쓰기가 재개되었습니다. 답을 못 받은 생성은 결국 반영되었을까요? ${majorityWriteAppliedLater === true ? '예: 리더의 로그에 이미 들어가 있었고, 다음 선출에서는 zxid가 가장 높은 로그가 이깁니다' : '아니요'} — 연결 끊김(connection loss)은 결과를 알 수 없는 상태입니다: 클라이언트는 다시 시도하기 전에 확인(여기서는 exists)해야 합니다.`,
       },
     };
   },
