@@ -180,7 +180,7 @@ export const zkQuorumLoss: Drill = {
     let minorityWrite: string;
     let majorityWrite: string;
     let restoreMs: number | null = null;
-    let majorityWriteAppliedLater: boolean | null = null;
+    let majorityWriteAppliedLater: boolean;
     try {
       await kz.zk.create(base, null);
       for (const name of minority) {
