@@ -2,6 +2,7 @@
 
 import type { Drill } from './drill.ts';
 import { controllerKill, isrBelowMin, leaderKill, sameKey, sessionExpiry } from './kafka-drills.ts';
+import { uncleanElection } from './unclean-drill.ts';
 import { zkLeaderKill, zkQuorumLoss } from './zookeeper-drills.ts';
 
 export const DRILLS: readonly Drill[] = [
@@ -10,6 +11,7 @@ export const DRILLS: readonly Drill[] = [
   controllerKill,
   leaderKill,
   isrBelowMin,
+  uncleanElection,
   sessionExpiry,
   sameKey,
 ];

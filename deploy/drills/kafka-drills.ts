@@ -25,10 +25,10 @@ import {
 } from './probes.ts';
 
 /** Session timeout (6 s) + the controller's reaction, with room for a busy machine. */
-const FAILOVER_DEADLINE_MS = LAB_ZOOKEEPER_SESSION_TIMEOUT_MS + 24_000;
+export const FAILOVER_DEADLINE_MS = LAB_ZOOKEEPER_SESSION_TIMEOUT_MS + 24_000;
 
 /** Waits until ZooKeeper serves, every broker is registered and one holds the controller. */
-async function waitHealthy(lab: ClusterHandle, info: ClusterInfo, kz: KafkaZkClient): Promise<number> {
+export async function waitHealthy(lab: ClusterHandle, info: ClusterInfo, kz: KafkaZkClient): Promise<number> {
   const zks = zookeeperNodes(info);
   const brokers = brokerNodes(info).map((broker) => broker.id);
   const { value } = await waitUntil(
@@ -47,7 +47,7 @@ async function waitHealthy(lab: ClusterHandle, info: ClusterInfo, kz: KafkaZkCli
   return value;
 }
 
-function message(error: unknown): string {
+export function message(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 

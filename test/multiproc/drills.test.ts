@@ -154,6 +154,27 @@ describe('kzlab drill run, on a lab of 3 ZooKeeper servers and 3 brokers', () =>
     expect(report.measured.writesResumedMs).toEqual(expect.any(Number));
   });
 
+  it('unclean-election: unclean=true elects an out-of-sync replica and loses S; false stays offline and loses none', async () => {
+    const { code, report } = await drill('unclean-election', 'b');
+    expect(report).toMatchObject({ verdict: 'pass', predictionCorrect: false, failures: [] });
+    expect(code).toBe(0);
+    const m = report.measured as {
+      uncleanLost: number;
+      acknowledgedOnlyByLeader: number;
+      safeLost: number;
+      safeLeaderWhileDown: number;
+      uncleanEpoch: number;
+      epochBefore: number;
+      oldLeader: number;
+      uncleanLeader: number;
+    };
+    expect(m.uncleanLost).toBe(m.acknowledgedOnlyByLeader);
+    expect(m.safeLost).toBe(0);
+    expect(m.safeLeaderWhileDown).toBe(-1);
+    expect(m.uncleanLeader).not.toBe(m.oldLeader);
+    expect(m.uncleanEpoch).toBeGreaterThan(m.epochBefore);
+  });
+
   it('session-expiry: /brokers/ids/N vanishes, the leadership moves, the broker re-registers (Korean text)', async () => {
     const { code, report } = await drill('session-expiry', 'b', 'ko');
     expect(report.failures).toEqual([]);
