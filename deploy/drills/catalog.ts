@@ -1,5 +1,6 @@
 // Every drill, in the order `kzlab drill list` shows them (issue 7's order).
 
+import { consumerDies } from './consumer-drill.ts';
 import type { Drill } from './drill.ts';
 import { controllerKill, isrBelowMin, leaderKill, sameKey, sessionExpiry } from './kafka-drills.ts';
 import { uncleanElection } from './unclean-drill.ts';
@@ -13,6 +14,7 @@ export const DRILLS: readonly Drill[] = [
   isrBelowMin,
   uncleanElection,
   sessionExpiry,
+  consumerDies,
   sameKey,
 ];
 

@@ -192,6 +192,26 @@ describe('kzlab drill run, on a lab of 3 ZooKeeper servers and 3 brokers', () =>
     expect(report.explanation.ko).toMatch(/세션을 만료/);
   });
 
+  it('consumer-dies: after the rebalance the survivor starts at the last committed offset; nothing skipped', async () => {
+    const { code, report } = await drill('consumer-dies', 'b');
+    expect(report).toMatchObject({ verdict: 'pass', answer: 'b', predictionCorrect: true, failures: [] });
+    expect(code).toBe(0);
+    const m = report.measured as {
+      committedAtDeath: number;
+      survivorFirstOffset: number;
+      victimLastProcessed: number;
+      redelivered: number;
+      skipped: number;
+      rebalanceMs: number;
+    };
+    expect(m.survivorFirstOffset).toBe(m.committedAtDeath);
+    expect(m.skipped).toBe(0);
+    expect(m.redelivered).toBe(m.victimLastProcessed + 1 - m.committedAtDeath);
+    expect(m.redelivered).toBeGreaterThan(0);
+    // The coordinator waits for the dead member's session to time out.
+    expect(m.rebalanceMs).toBeGreaterThan(3_000);
+  });
+
   it('zk-leader-kill: a new leader serves within seconds; the old one rejoins as a follower', async () => {
     const { code, report } = await drill('zk-leader-kill', 'a');
     expect(report.failures).toEqual([]);
