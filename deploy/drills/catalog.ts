@@ -4,11 +4,12 @@ import { consumerDies } from './consumer-drill.ts';
 import type { Drill } from './drill.ts';
 import { controllerKill, isrBelowMin, leaderKill, sameKey, sessionExpiry } from './kafka-drills.ts';
 import { uncleanElection } from './unclean-drill.ts';
-import { zkLeaderKill, zkQuorumLoss } from './zookeeper-drills.ts';
+import { zkFollowerPause, zkLeaderKill, zkQuorumLoss } from './zookeeper-drills.ts';
 
 export const DRILLS: readonly Drill[] = [
   zkLeaderKill,
   zkQuorumLoss,
+  zkFollowerPause,
   controllerKill,
   leaderKill,
   isrBelowMin,

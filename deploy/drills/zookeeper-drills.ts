@@ -1,6 +1,11 @@
-// The ZooKeeper drills: kill the leader (election time), lose a minority then a majority (quorum).
+// The ZooKeeper drills: kill the leader (election time), lose a minority then a majority (quorum),
+// pause a follower past syncLimit.
 
+import { readFile } from 'node:fs/promises';
+
+import { KafkaZkClient } from '../../broker/zk/kafka-zk-client.ts';
 import type { ClusterHandle } from '../cluster/handle.ts';
+import { fetchAdminJson } from '../local/broker-admin.ts';
 import type { Drill, DrillOutcome } from './drill.ts';
 import {
   bringBack,
@@ -269,6 +274,165 @@ export const zkQuorumLoss: Drill = {
       explanation: {
         en: `ZooKeeper commits a write only once a quorum — a strict majority, ${quorum} of ${zks.length} — has logged it (Zab). With ${zks.length - minority.length} servers left the create succeeded (${minorityWrite}); with ${quorum - 1} left no leader can gather a majority, the survivors stop serving and go LOOKING, and the create got no answer (${majorityWrite}). No data is lost and no two sides can both accept writes: that is the point of a majority. Why odd sizes: 4 servers need 3 for a quorum and survive 1 failure, like 3; 6 survive 2, like 5 — the even server adds cost and traffic but no tolerance. After the restart writes resumed in ${restoreMs ?? '?'} ms. Did the unanswered create happen after all? ${majorityWriteAppliedLater === true ? 'Yes: it had reached the leader’s log, and the log with the highest zxid wins the next election' : 'No'} — a connection loss is an indefinite result: the client cannot know, and must check (here: exists) before retrying.`,
         ko: `주키퍼는 쿼럼 — 엄격한 과반, ${zks.length}대 중 ${quorum}대 — 이 기록해야 쓰기를 커밋합니다(Zab). ${zks.length - minority.length}대가 남았을 때는 생성이 성공했고(${minorityWrite}), ${quorum - 1}대만 남자 어떤 리더도 과반을 모을 수 없어 남은 서버는 요청 처리를 멈추고 LOOKING 상태가 되었으며 생성 요청에 답이 없었습니다(${majorityWrite}). 데이터를 잃지 않고 두 쪽이 동시에 쓰기를 받는 일(split brain)도 없습니다: 그것이 과반의 의미입니다. 홀수인 이유: 4대는 쿼럼이 3이라 3대처럼 1대 장애만 견디고, 6대는 5대처럼 2대만 견딥니다 — 짝수의 한 대는 비용과 트래픽만 늘리고 내구성은 늘리지 않습니다. 재시작 후 ${restoreMs ?? '?'} ms 만에 쓰기가 재개되었습니다. 답을 못 받은 생성은 결국 반영되었을까요? ${majorityWriteAppliedLater === true ? '예: 리더의 로그에 이미 들어가 있었고, 다음 선출에서는 zxid가 가장 높은 로그가 이깁니다' : '아니요'} — 연결 끊김(connection loss)은 결과를 알 수 없는 상태입니다: 클라이언트는 다시 시도하기 전에 확인(여기서는 exists)해야 합니다.`,
+      },
+    };
+  },
+};
+
+/** zoo.cfg's syncLimit (ticks) of a lab server; ZooKeeper's sample value 5 if the file cannot be read. */
+async function syncLimitTicks(configPath: string): Promise<number> {
+  const text = await readFile(configPath, 'utf8').catch(() => '');
+  const match = /^syncLimit\s*=\s*(\d+)\s*$/m.exec(text);
+  return match === null ? 5 : Number(match[1]);
+}
+
+interface LearnerView {
+  readonly sid: number;
+  readonly phase: string;
+  readonly synced: boolean;
+}
+
+async function learnersOf(adminUrl: string): Promise<LearnerView[]> {
+  const view = (await fetchAdminJson(`${adminUrl}/quorum`, 2_000)) as { learners?: LearnerView[] };
+  return view.learners ?? [];
+}
+
+export const zkFollowerPause: Drill = {
+  name: 'zk-follower-pause',
+  title: { en: 'Pause a ZooKeeper follower past syncLimit', ko: '주키퍼 팔로워를 syncLimit보다 오래 멈추기' },
+  plan: {
+    en: 'Pauses one follower (SIGSTOP, like a long GC pause) and watches the leader’s AdminServer (/commands/quorum: its learners) until the leader drops it; writes to the leader meanwhile; then resumes the follower (SIGCONT) and watches it sync and rejoin.',
+    ko: '팔로워 하나를 일시 정지(SIGSTOP, 긴 GC 멈춤처럼)하고, 리더가 그 팔로워를 내보낼 때까지 리더의 AdminServer(/commands/quorum: learners)를 지켜봅니다. 그동안 리더에 씁니다. 그다음 팔로워를 재개(SIGCONT)하고 동기화해 돌아오는 것을 봅니다.',
+  },
+  question: {
+    en: 'What does the leader do with a follower that stops answering, and can clients still write?',
+    ko: '응답하지 않는 팔로워를 리더는 어떻게 하고, 클라이언트는 계속 쓸 수 있을까요?',
+  },
+  choices: [
+    {
+      id: 'a',
+      text: {
+        en: 'Writes stop until the follower answers again',
+        ko: '팔로워가 다시 응답할 때까지 쓰기가 멈춘다',
+      },
+    },
+    {
+      id: 'b',
+      text: {
+        en: 'After syncLimit × tickTime the leader drops it; writes go on with the others; resumed, it syncs and rejoins',
+        ko: 'syncLimit × tickTime이 지나면 리더가 그 팔로워를 내보내고, 나머지와 쓰기를 계속한다. 재개되면 동기화해 돌아온다',
+      },
+    },
+    {
+      id: 'c',
+      text: {
+        en: 'The leader waits for it forever, but writes go on',
+        ko: '리더는 영원히 기다리지만 쓰기는 계속된다',
+      },
+    },
+  ],
+  needs: { zookeepers: 3, brokers: 0 },
+  async run({ lab, info, step }): Promise<DrillOutcome> {
+    const zks = zookeeperNodes(info);
+    const leaderName = (await waitServingLeader(lab, zks)).value;
+    const leader = info.nodes.find((node) => node.name === leaderName)!;
+    const follower = info.nodes.find((node) => node.kind === 'zookeeper' && node.name !== leaderName)!;
+    const ticks = await syncLimitTicks(follower.config);
+    const limitMs = ticks * info.tickTimeMs;
+    const failures: string[] = [];
+    await waitUntil(
+      `${follower.name} synced with the leader`,
+      async () =>
+        (await learnersOf(leader.adminUrl)).some((l) => l.sid === follower.sid && l.synced)
+          ? true
+          : undefined,
+      ELECTION_DEADLINE_MS,
+    );
+    // Writes go to the leader itself: a session on the paused follower would stall with it.
+    const kz = await KafkaZkClient.connect(`${leader.host}:${leader.clientPort}`, {
+      sessionTimeoutMs: 10_000,
+      connectionTimeoutMs: 15_000,
+    });
+    const base = `/kzlab-drill-pause-${Date.now().toString(36)}`;
+    let paused = false;
+    let droppedMs: number | null = null;
+    let writeWhilePaused: string;
+    let rejoinMs: number | null = null;
+    try {
+      step({
+        en: `${leaderName} leads; pausing ${follower.name} (syncLimit ${ticks} × tickTime ${info.tickTimeMs} ms = ${limitMs} ms)`,
+        ko: `${leaderName}가 리더입니다. ${follower.name}를 일시 정지합니다 (syncLimit ${ticks} × tickTime ${info.tickTimeMs} ms = ${limitMs} ms)`,
+      });
+      const pause = await lab.pause(follower.name);
+      paused = true;
+      const started = performance.now();
+      writeWhilePaused = await withTimeout(kz.zk.create(base, null), CREATE_DEADLINE_MS, 'create')
+        .then(() => `ok in ${Math.round(performance.now() - started)} ms`)
+        .catch((error: unknown) => `failed: ${errorName(error)}`);
+      step({
+        en: `create ${base} while paused: ${writeWhilePaused}`,
+        ko: `멈춘 동안 ${base} 생성: ${writeWhilePaused}`,
+      });
+      if (!writeWhilePaused.startsWith('ok'))
+        failures.push(`a write with a quorum left should succeed: ${writeWhilePaused}`);
+      await waitUntil(
+        `the leader to drop ${follower.name}`,
+        async () =>
+          (await learnersOf(leader.adminUrl)).some((l) => l.sid === follower.sid) ? undefined : true,
+        limitMs + 20_000,
+        50,
+      ).then(
+        () => {
+          droppedMs = Date.now() - pause.signalledAt;
+        },
+        (error: unknown) => failures.push(error instanceof Error ? error.message : String(error)),
+      );
+      step({
+        en: `the leader dropped ${follower.name} after ${droppedMs ?? '?'} ms`,
+        ko: `${droppedMs ?? '?'} ms 뒤 리더가 ${follower.name}를 내보냈습니다`,
+      });
+      if (droppedMs !== null && droppedMs < limitMs * 0.9)
+        failures.push(`the leader dropped it after ${droppedMs} ms, before syncLimit (${limitMs} ms)`);
+      const resume = await lab.resume(follower.name);
+      paused = false;
+      await waitUntil(
+        `${follower.name} synced again`,
+        async () =>
+          (await learnersOf(leader.adminUrl)).some((l) => l.sid === follower.sid && l.synced)
+            ? true
+            : undefined,
+        ELECTION_DEADLINE_MS,
+        50,
+      ).then(
+        () => {
+          rejoinMs = Date.now() - resume.signalledAt;
+        },
+        (error: unknown) => failures.push(error instanceof Error ? error.message : String(error)),
+      );
+      step({
+        en: `resumed; ${follower.name} synced and follows again after ${rejoinMs ?? '?'} ms`,
+        ko: `재개했습니다. ${rejoinMs ?? '?'} ms 뒤 ${follower.name}가 동기화해 다시 따릅니다`,
+      });
+      await kz.deleteRecursive(base).catch(() => undefined);
+    } finally {
+      if (paused) await lab.resume(follower.name).catch(() => undefined);
+      await kz.close().catch(() => undefined);
+    }
+    return {
+      pass: failures.length === 0,
+      answer: 'b',
+      measured: {
+        leader: leaderName,
+        follower: follower.name,
+        syncLimitMs: limitMs,
+        droppedAfterMs: droppedMs,
+        writeWhilePaused,
+        rejoinedAfterMs: rejoinMs,
+      },
+      failures,
+      explanation: {
+        en: `A paused process answers nothing, not even the leader's pings. The leader gives each follower syncLimit × tickTime (${ticks} × ${info.tickTimeMs} = ${limitMs} ms) to answer; after ${droppedMs ?? '?'} ms it dropped ${follower.name}. Writes did not wait: the leader and the other follower are still a majority (${writeWhilePaused}). Resumed, ${follower.name} found its leader connection gone, went LOOKING, learned the current leader from the others' votes and synced the writes it missed (a DIFF), following again after ${rejoinMs ?? '?'} ms. syncLimit bounds how far behind a follower may fall before it is cut off; a slow follower beyond it never holds writes hostage.`,
+        ko: `멈춘 프로세스는 리더의 핑에도 답하지 않습니다. 리더는 각 팔로워에게 syncLimit × tickTime(${ticks} × ${info.tickTimeMs} = ${limitMs} ms) 안에 답하기를 요구하고, ${droppedMs ?? '?'} ms 뒤 ${follower.name}를 내보냈습니다. 쓰기는 기다리지 않았습니다: 리더와 다른 팔로워가 여전히 과반입니다(${writeWhilePaused}). 재개된 ${follower.name}는 리더와의 연결이 끊긴 것을 알고 LOOKING 상태가 되어 다른 서버들의 투표로 현재 리더를 알아낸 뒤 놓친 쓰기를 동기화(DIFF)했고, ${rejoinMs ?? '?'} ms 뒤 다시 따르게 되었습니다. syncLimit는 팔로워가 잘려 나가기 전까지 뒤처질 수 있는 한도입니다: 그보다 느린 팔로워가 쓰기를 붙잡아 두는 일은 없습니다.`,
       },
     };
   },

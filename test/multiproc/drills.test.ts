@@ -212,6 +212,24 @@ describe('kzlab drill run, on a lab of 3 ZooKeeper servers and 3 brokers', () =>
     expect(m.rebalanceMs).toBeGreaterThan(3_000);
   });
 
+  it('zk-follower-pause: the leader drops the paused follower after syncLimit, writes go on, it rejoins', async () => {
+    const { code, report } = await drill('zk-follower-pause', 'b');
+    expect(report.failures).toEqual([]);
+    expect(code).toBe(0);
+    const m = report.measured as {
+      syncLimitMs: number;
+      droppedAfterMs: number;
+      writeWhilePaused: string;
+      rejoinedAfterMs: number;
+    };
+    // syncLimit 5 (the lab's zoo.cfg) × tickTime 500 ms.
+    expect(m.syncLimitMs).toBe(2_500);
+    expect(m.droppedAfterMs).toBeGreaterThanOrEqual(2_250);
+    expect(m.droppedAfterMs).toBeLessThan(10_000);
+    expect(m.writeWhilePaused).toMatch(/^ok in \d+ ms$/);
+    expect(m.rejoinedAfterMs).toEqual(expect.any(Number));
+  });
+
   it('zk-leader-kill: a new leader serves within seconds; the old one rejoins as a follower', async () => {
     const { code, report } = await drill('zk-leader-kill', 'a');
     expect(report.failures).toEqual([]);
