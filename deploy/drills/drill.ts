@@ -6,6 +6,7 @@
 // A drill leaves the lab as it found it: whatever it kills or pauses it brings back before it returns.
 
 import type { ClusterHandle, ClusterInfo } from '../cluster/handle.ts';
+import { DrillTimeoutError } from './probes.ts';
 
 export type Lang = 'en' | 'ko';
 export const LANGS: readonly Lang[] = ['en', 'ko'];
@@ -28,7 +29,7 @@ export type Measurement =
 export interface DrillOutcome {
   /** The automatic check passed. */
   readonly pass: boolean;
-  /** The prediction choice that matches what happened. */
+  /** The prediction choice that matches what happened ('?' when the drill gave up before its check). */
   readonly answer: string;
   readonly measured: Readonly<Record<string, Measurement>>;
   /** Why it happened, with the measured numbers. */
@@ -99,7 +100,24 @@ export async function runDrill(
     steps.push(record);
     options.onStep?.(record);
   };
-  const outcome = await drill.run({ lab, info, step });
+  let outcome: DrillOutcome;
+  try {
+    outcome = await drill.run({ lab, info, step });
+  } catch (error) {
+    // Something the drill waited for never happened: that is a failed check, not a crash.
+    if (!(error instanceof DrillTimeoutError)) throw error;
+    step({ en: `gave up: ${error.message}`, ko: `포기했습니다: ${error.message}` });
+    outcome = {
+      pass: false,
+      answer: '?',
+      measured: {},
+      failures: [error.message],
+      explanation: {
+        en: 'The drill stopped before its check: the lab did not reach the state it waited for. `npx kzlab status` shows where it is.',
+        ko: '훈련이 확인 전에 멈췄습니다: 랩이 기다리던 상태에 이르지 못했습니다. `npx kzlab status`로 현재 상태를 보세요.',
+      },
+    };
+  }
   const predicted = options.predicted ?? null;
   return {
     drill: drill.name,
@@ -109,7 +127,7 @@ export async function runDrill(
     choices: drill.choices,
     predicted,
     answer: outcome.answer,
-    predictionCorrect: predicted === null ? null : predicted === outcome.answer,
+    predictionCorrect: predicted === null || outcome.answer === '?' ? null : predicted === outcome.answer,
     verdict: outcome.pass ? 'pass' : 'fail',
     measured: outcome.measured,
     explanation: outcome.explanation,
