@@ -67,15 +67,20 @@ export const consumerDies: Drill = {
     const victimSeen: [number, number][] = [];
     let victimAssigned: number[] = [];
     let victimCommits = 0;
+    /** partition → the last offset it committed (the next record to read). */
+    const victimCommitted = new Map<number, number>();
     createInterface({ input: victim.stdout }).on('line', (line) => {
       const event = JSON.parse(line) as {
         assigned?: number[];
         record?: [number, number];
-        committed?: unknown;
+        committed?: [number, number][];
       };
       if (event.assigned !== undefined) victimAssigned = event.assigned;
       if (event.record !== undefined) victimSeen.push(event.record);
-      if (event.committed !== undefined) victimCommits++;
+      if (event.committed !== undefined) {
+        victimCommits++;
+        for (const [partition, offset] of event.committed) victimCommitted.set(partition, offset);
+      }
     });
     // 'close': the process has exited and its stdout is drained (every line it printed has been read).
     const victimExited = new Promise<void>((resolve) => victim.once('close', () => resolve()));
@@ -144,9 +149,17 @@ export const consumerDies: Drill = {
         20_000,
         10,
       );
-      const commitsBefore = victimCommits;
-      await waitUntil('a commit', async () => (victimCommits > commitsBefore ? true : undefined), 5_000, 10);
-      await new Promise((resolve) => setTimeout(resolve, 250)); // mid-way between two commits (500 ms apart)
+      // Between two commits: once it has processed a few records past its last commit.
+      await waitUntil(
+        'records processed after the last commit',
+        async () => {
+          const processed = victimSeen.filter(([p]) => p === victimPartition).map(([, o]) => o);
+          const committed = victimCommitted.get(victimPartition) ?? 0;
+          return processed.length > 0 && Math.max(...processed) + 1 - committed >= 5 ? true : undefined;
+        },
+        10_000,
+        5,
+      );
       const killedAt = Date.now();
       victim.kill('SIGKILL');
       await victimExited;
