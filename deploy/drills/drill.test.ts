@@ -17,8 +17,8 @@ import { waitUntil } from './probes.ts';
 const info = {
   tickTimeMs: 500,
   nodes: [
-    { name: 'zk1', kind: 'zookeeper', sid: 1 },
-    { name: 'broker1', kind: 'broker', sid: 1 },
+    { name: 'zk1', kind: 'zookeeper', sid: 1, process: 'running' },
+    { name: 'broker1', kind: 'broker', sid: 1, process: 'running' },
   ],
 } as unknown as ClusterInfo;
 const lab = { info: async () => info } as unknown as ClusterHandle;
@@ -91,6 +91,26 @@ describe('runDrill', () => {
       throw new Error('boom');
     });
     await expect(runDrill(drill, lab)).rejects.toThrow('boom');
+  });
+
+  it('a lab with a node down says which and how to bring it back', async () => {
+    const broken = {
+      info: async () => ({
+        ...info,
+        nodes: [
+          { name: 'zk1', kind: 'zookeeper', sid: 1, process: 'paused' },
+          { name: 'broker1', kind: 'broker', sid: 1, process: 'exited' },
+        ],
+      }),
+    } as unknown as ClusterHandle;
+    await expect(
+      runDrill(
+        fakeDrill(async () => passing),
+        broken,
+      ),
+    ).rejects.toThrow(
+      'drills start from a whole lab, but zk1 (paused), broker1 (exited) are not running: `npx kzlab resume zk1`, `npx kzlab restart broker1` first',
+    );
   });
 
   it('a lab too small for the drill says what to start', async () => {

@@ -92,6 +92,7 @@ export async function runDrill(
 ): Promise<DrillReport> {
   const info = await lab.info();
   checkNeeds(drill, info);
+  checkWhole(info);
   const startedAt = Date.now();
   const start = performance.now();
   const steps: DrillStepRecord[] = [];
@@ -147,6 +148,20 @@ function checkNeeds(drill: Drill, info: ClusterInfo): void {
   if (zookeepers < drill.needs.zookeepers || brokers < drill.needs.brokers) {
     throw new DrillNeedsError(
       `drill ${drill.name} needs a lab with at least ${drill.needs.zookeepers} ZooKeeper servers and ${drill.needs.brokers} brokers; this one has ${zookeepers} and ${brokers} (start one with \`npx kzlab up --zookeepers ${Math.max(3, drill.needs.zookeepers)} --brokers ${Math.max(3, drill.needs.brokers)}\`)`,
+    );
+  }
+}
+
+/** Drills start from a whole lab: every node running (what a drill breaks, it brings back itself). */
+function checkWhole(info: ClusterInfo): void {
+  const down = info.nodes.filter((node) => node.process !== 'running');
+  if (down.length > 0) {
+    const list = down.map((node) => `${node.name} (${node.process})`).join(', ');
+    const fix = down
+      .map((node) => `\`npx kzlab ${node.process === 'paused' ? 'resume' : 'restart'} ${node.name}\``)
+      .join(', ');
+    throw new DrillNeedsError(
+      `drills start from a whole lab, but ${list} ${down.length === 1 ? 'is' : 'are'} not running: ${fix} first`,
     );
   }
 }
