@@ -57,7 +57,7 @@ One line per drill: its name (for \`kzlab drill run <name>\`), its title, and th
     }
     const width = Math.max(...DRILLS.map((drill) => drill.name.length));
     for (const drill of DRILLS) {
-      const needs = `${drill.needs.zookeepers} ZK${drill.needs.brokers > 0 ? ` + ${drill.needs.brokers} brokers` : ''}`;
+      const needs = `${drill.needs.zookeepers} ZK${drill.needs.brokers > 0 ? ` + ${drill.needs.brokers} broker${drill.needs.brokers === 1 ? '' : 's'}` : ''}`;
       io.stdout(`${drill.name.padEnd(width)}  ${drill.title[lang]} (${needs})`);
     }
     return Promise.resolve(0);
