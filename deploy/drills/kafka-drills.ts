@@ -284,6 +284,10 @@ export const leaderKill: Drill = {
       const read = await readAll(info, topic);
       const lost = lostValues(loop.acked, read);
       const duplicates = read.length - new Set(read).size;
+      step({
+        en: `read ${read.length} records back: ${lost.length} of the ${loop.acked.length} acknowledged missing, ${duplicates} duplicates`,
+        ko: `레코드 ${read.length}개를 다시 읽었습니다: 확인 응답받은 ${loop.acked.length}개 중 빠진 것 ${lost.length}개, 중복 ${duplicates}개`,
+      });
       if (!before.isr.includes(after.leader) || after.leader === before.leader)
         failures.push(`the new leader ${after.leader} should be another member of the ISR [${before.isr}]`);
       if (after.leaderEpoch !== before.leaderEpoch + 1)
@@ -358,11 +362,12 @@ export const isrBelowMin: Drill = {
         replicaAssignment: [replicas],
         configs: { 'min.insync.replicas': '2' },
       });
-      await waitPartition(kz, topic, 'every replica in the ISR', (s) => s.isr.length === 3);
+      const full = (await waitPartition(kz, topic, 'every replica in the ISR', (s) => s.isr.length === 3))
+        .value;
       followers.push(...replicas.slice(1).map((id) => brokerName(info, id)));
       step({
-        en: `${topic}: leader ${controller}, ISR [${replicas}]; killing the followers ${followers.join(', ')}`,
-        ko: `${topic}: 리더 ${controller}, ISR [${replicas}]. 팔로워 ${followers.join(', ')}를 죽입니다`,
+        en: `${topic}: leader ${controller}, ISR [${full.isr}]; killing the followers ${followers.join(', ')}`,
+        ko: `${topic}: 리더 ${controller}, ISR [${full.isr}]. 팔로워 ${followers.join(', ')}를 죽입니다`,
       });
       await Promise.all(followers.map((name) => lab.kill(name)));
       const shrunk = await waitPartition(
