@@ -3,7 +3,7 @@
 
 import { describe, expect, it } from 'vitest';
 
-import type { ClusterHandle, ClusterInfo } from '../cluster/handle.ts';
+import type { ClusterEvent, ClusterHandle, ClusterInfo } from '../cluster/handle.ts';
 import {
   DrillNeedsError,
   formatQuestion,
@@ -21,7 +21,12 @@ const info = {
     { name: 'broker1', kind: 'broker', sid: 1, process: 'running' },
   ],
 } as unknown as ClusterInfo;
-const lab = { info: async () => info } as unknown as ClusterHandle;
+/** The lab's journal: one event before the drill; drills may add more. */
+const labEvents: ClusterEvent[] = [{ seq: 1, at: 0, type: 'lab-ready', leader: 'zk1', afterMs: 10 }];
+const lab = {
+  info: async () => info,
+  events: async ({ since = 0 }: { since?: number } = {}) => labEvents.filter((event) => event.seq > since),
+} as unknown as ClusterHandle;
 
 function fakeDrill(run: Drill['run'], needs = { zookeepers: 1, brokers: 1 }): Drill {
   return {
@@ -50,6 +55,23 @@ describe('runDrill', () => {
   it('records steps, the verdict and whether the prediction was right', async () => {
     const seen: string[] = [];
     const drill = fakeDrill(async ({ step }) => {
+      labEvents.push({
+        seq: labEvents.length + 1,
+        at: Date.now(),
+        type: 'node-signalled',
+        node: 'zk1',
+        pid: 7,
+        signal: 'SIGKILL',
+        reason: 'kill',
+      });
+      labEvents.push({
+        seq: labEvents.length + 1,
+        at: Date.now(),
+        type: 'role-changed',
+        node: 'zk1',
+        from: 'leader',
+        to: 'down',
+      });
       step({ en: 'one', ko: '하나' });
       step({ en: 'two', ko: '둘' });
       return passing;
@@ -64,12 +86,15 @@ describe('runDrill', () => {
       predictionCorrect: false,
     });
     expect(report.steps.map((s) => s.text.ko)).toEqual(['하나', '둘']);
+    // The lab's own journal during the drill, not what came before.
+    expect(report.journal.map((entry) => entry.text)).toEqual(['zk1 SIGKILL (kill)', 'zk1 leader → down']);
     expect((await runDrill(drill, lab)).predictionCorrect).toBeNull();
     const text = formatVerdict(report, 'en');
     expect(text).toMatch(
-      /^Verdict: PASS \(\d+\.\d s\)\nyour prediction \[a\]: wrong — the answer is \[b\]\nMeasured:\n {2}electionMs: 240\n {2}counts: \{"0":3\}\n\nbecause$/,
+      /^Lab journal \(what the lab recorded\):\n {2}\+-?\d+\.\ds {2}zk1 SIGKILL \(kill\)\n {2}\+-?\d+\.\ds {2}zk1 leader → down\n\nVerdict: PASS \(\d+\.\d s\)\nyour prediction \[a\]: wrong — the answer is \[b\]\nMeasured:\n {2}electionMs: 240\n {2}counts: \{"0":3\}\n\nbecause$/,
     );
-    expect(formatVerdict(report, 'ko')).toMatch(/^판정: PASS/);
+    expect(formatVerdict(report, 'ko')).toMatch(/^랩 저널 \(랩이 기록한 사건\):\n/);
+    expect(formatVerdict(report, 'ko')).toMatch(/\n판정: PASS/);
     expect(formatQuestion(drill, 'ko')).toBe(
       '== 가짜 (fake) ==\n아무것도 안 함\n\n예측: 무엇?\n  [a] 이것\n  [b] 저것',
     );

@@ -5,7 +5,7 @@
 //
 // A drill leaves the lab as it found it: whatever it kills or pauses it brings back before it returns.
 
-import type { ClusterHandle, ClusterInfo } from '../cluster/handle.ts';
+import type { ClusterEvent, ClusterHandle, ClusterInfo } from '../cluster/handle.ts';
 import { DrillTimeoutError } from './probes.ts';
 
 export type Lang = 'en' | 'ko';
@@ -64,6 +64,14 @@ export interface DrillStepRecord {
   readonly text: Text;
 }
 
+/** One entry of the lab's own journal (its events) during the drill. */
+export interface DrillJournalEntry {
+  /** Milliseconds since the drill started (negative: just before). */
+  readonly atMs: number;
+  readonly type: ClusterEvent['type'];
+  readonly text: string;
+}
+
 export interface DrillReport {
   readonly drill: string;
   readonly title: Text;
@@ -80,6 +88,8 @@ export interface DrillReport {
   readonly explanation: Text;
   readonly failures: readonly string[];
   readonly steps: readonly DrillStepRecord[];
+  /** What the lab itself recorded meanwhile: signals, exits, starts, ZooKeeper role changes. */
+  readonly journal: readonly DrillJournalEntry[];
   readonly startedAt: number;
   readonly durationMs: number;
 }
@@ -93,6 +103,7 @@ export async function runDrill(
   const info = await lab.info();
   checkNeeds(drill, info);
   checkWhole(info);
+  const since = await lastEventSeq(lab);
   const startedAt = Date.now();
   const start = performance.now();
   const steps: DrillStepRecord[] = [];
@@ -120,6 +131,7 @@ export async function runDrill(
     };
   }
   const predicted = options.predicted ?? null;
+  const events = await lab.events({ since }).catch((): ClusterEvent[] => []);
   return {
     drill: drill.name,
     title: drill.title,
@@ -134,9 +146,39 @@ export async function runDrill(
     explanation: outcome.explanation,
     failures: outcome.failures,
     steps,
+    journal: events.map((event) => ({
+      atMs: event.at - startedAt,
+      type: event.type,
+      text: describeEvent(event),
+    })),
     startedAt,
     durationMs: Math.round(performance.now() - start),
   };
+}
+
+async function lastEventSeq(lab: ClusterHandle): Promise<number> {
+  const events = await lab.events().catch((): ClusterEvent[] => []);
+  return events.at(-1)?.seq ?? 0;
+}
+
+/** One line for a lab event, e.g. `broker1 SIGKILL (kill)`, `zk2 follower → leader`. */
+export function describeEvent(event: ClusterEvent): string {
+  switch (event.type) {
+    case 'node-signalled':
+      return `${event.node} ${event.signal} (${event.reason})`;
+    case 'node-exited':
+      return `${event.node} exited (${event.signal ?? `code ${event.code}`}${event.expected ? '' : ', unexpected'})`;
+    case 'node-started':
+      return `${event.node} started (pid ${event.pid})`;
+    case 'role-changed':
+      return `${event.node} ${event.from} → ${event.to}`;
+    case 'links-changed':
+      return `${event.action} ${event.groups.map((group) => group.join(',')).join(' | ')}`;
+    case 'lab-ready':
+      return `lab ready (leader ${event.leader ?? '-'})`;
+    default:
+      return event.type;
+  }
 }
 
 /** A lab too small for the drill is the learner's mistake: a message saying what to start instead. */
@@ -182,7 +224,9 @@ export function formatStep(step: DrillStepRecord, lang: Lang): string {
   return `  +${(step.atMs / 1000).toFixed(1)}s  ${step.text[lang]}`;
 }
 
-/** The verdict block printed after the drill. */
+const JOURNAL_LINES = 20;
+
+/** The verdict block printed after the drill: the lab's journal, the verdict, numbers, explanation. */
 export function formatVerdict(report: DrillReport, lang: Lang): string {
   const ko = lang === 'ko';
   const measured = Object.entries(report.measured)
@@ -203,7 +247,15 @@ export function formatVerdict(report: DrillReport, lang: Lang): string {
         : ko
           ? `예측 [${report.predicted}]: 틀렸습니다 — 정답은 [${report.answer}]`
           : `your prediction [${report.predicted}]: wrong — the answer is [${report.answer}]`;
+  const journal = report.journal
+    .slice(-JOURNAL_LINES)
+    .map(
+      (entry) => `  ${entry.atMs < 0 ? '-' : '+'}${(Math.abs(entry.atMs) / 1000).toFixed(1)}s  ${entry.text}`,
+    );
   const lines = [
+    ...(journal.length === 0
+      ? []
+      : [ko ? '랩 저널 (랩이 기록한 사건):' : 'Lab journal (what the lab recorded):', ...journal, '']),
     `${ko ? '판정' : 'Verdict'}: ${report.verdict.toUpperCase()} (${(report.durationMs / 1000).toFixed(1)} s)`,
     ...report.failures.map((failure) => `  ✗ ${failure}`),
     prediction,

@@ -125,6 +125,12 @@ describe('kzlab drill run, on a lab of 3 ZooKeeper servers and 3 brokers', () =>
     };
     expect(m.newController).not.toBe(m.oldController);
     expect(m.newEpoch).toBe(m.oldEpoch + 1);
+    // The lab's own journal recorded the kill and the restart.
+    const journal = report.journal.map((entry) => entry.text);
+    expect(journal).toContainEqual(`broker${m.oldController} SIGKILL (kill)`);
+    expect(journal).toContainEqual(
+      expect.stringMatching(new RegExp(`^broker${m.oldController} started \\(pid \\d+\\)$`)),
+    );
     // The ephemeral /controller lasts until the killed broker's 6 s session expires.
     expect(m.failoverMs).toBeGreaterThan(3_000);
   });
