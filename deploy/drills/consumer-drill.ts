@@ -1,6 +1,7 @@
 // consumer-dies: a group of two consumers — one in a process of its own (consumer-worker.ts), one in
-// this process — sharing a two-partition topic while records keep coming. The worker commits every
-// 500 ms; the drill SIGKILLs it between two commits. After its session times out the coordinator
+// this process — sharing a two-partition topic while records keep coming. The worker commits when the
+// drill tells it to (as a periodic commit would); it goes on processing, and the drill SIGKILLs it before
+// its next commit. After its session times out the coordinator
 // rebalances, the survivor takes over its partition from the last committed offset: the records the
 // dead one processed after that commit are delivered again, none is skipped.
 
@@ -21,8 +22,8 @@ export const consumerDies: Drill = {
   name: 'consumer-dies',
   title: { en: 'A consumer dies', ko: '컨슈머가 죽는다' },
   plan: {
-    en: `Two consumers in one group share a topic with 2 partitions while a producer keeps writing. One runs in a process of its own and commits every 500 ms; the drill kills it with SIGKILL between two commits. Then it watches the rebalance (session.timeout.ms ${SESSION_TIMEOUT_MS} ms) and checks where the survivor starts reading the dead one's partition.`,
-    ko: `한 그룹의 컨슈머 두 개가 파티션 2개인 토픽을 나눠 읽는 동안 프로듀서는 계속 씁니다. 하나는 별도 프로세스에서 돌며 500 ms마다 커밋하고, 훈련은 두 커밋 사이에 그것을 SIGKILL로 죽입니다. 그다음 리밸런스(session.timeout.ms ${SESSION_TIMEOUT_MS} ms)를 지켜보고, 살아남은 컨슈머가 죽은 컨슈머의 파티션을 어디서부터 읽는지 확인합니다.`,
+    en: `Two consumers in one group share a topic with 2 partitions while a producer keeps writing. One runs in a process of its own and commits from time to time; the drill kills it with SIGKILL after a commit, once it has processed more records. Then it watches the rebalance (session.timeout.ms ${SESSION_TIMEOUT_MS} ms) and checks where the survivor starts reading the dead one's partition.`,
+    ko: `한 그룹의 컨슈머 두 개가 파티션 2개인 토픽을 나눠 읽는 동안 프로듀서는 계속 씁니다. 하나는 별도 프로세스에서 돌며 때때로 커밋하고, 훈련은 커밋 뒤 레코드를 더 처리했을 때 그것을 SIGKILL로 죽입니다. 그다음 리밸런스(session.timeout.ms ${SESSION_TIMEOUT_MS} ms)를 지켜보고, 살아남은 컨슈머가 죽은 컨슈머의 파티션을 어디서부터 읽는지 확인합니다.`,
   },
   question: {
     en: 'Where does the surviving consumer start reading the dead consumer’s partition?',
@@ -60,7 +61,7 @@ export const consumerDies: Drill = {
 
     // The victim, in its own process.
     const victim = spawn(labNode(), [WORKER, info.bootstrap, group, topic], {
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: ['pipe', 'pipe', 'pipe'],
     });
     let victimStderr = '';
     victim.stderr.on('data', (chunk: Buffer) => (victimStderr += chunk.toString()));
@@ -142,16 +143,24 @@ export const consumerDies: Drill = {
           await new Promise((resolve) => setTimeout(resolve, 20));
         }
       })();
-      // Kill it between two commits, once it has processed a good number of records.
+      // Let it process a good number of records, have it commit, let it process a few more, kill it:
+      // no commit can slip in between (it commits only when told).
       await waitUntil(
-        'the worker to process records and commit',
-        async () => (victimSeen.length >= 40 && victimCommits >= 2 ? true : undefined),
+        'the worker to process records',
+        async () => (victimSeen.length >= 30 ? true : undefined),
         20_000,
         10,
       );
-      // Between two commits: once it has processed a few records past its last commit.
+      const commitsBefore = victimCommits;
+      victim.stdin.write('commit\n');
       await waitUntil(
-        'records processed after the last commit',
+        'the worker to commit',
+        async () => (victimCommits > commitsBefore ? true : undefined),
+        10_000,
+        5,
+      );
+      await waitUntil(
+        'records processed after the commit',
         async () => {
           const processed = victimSeen.filter(([p]) => p === victimPartition).map(([, o]) => o);
           const committed = victimCommitted.get(victimPartition) ?? 0;

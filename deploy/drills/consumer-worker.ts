@@ -1,7 +1,11 @@
 // A consumer group member in a process of its own, for the consumer-dies drill: the drill SIGKILLs it.
 //   node deploy/drills/consumer-worker.ts <bootstrap> <group> <topic>
 // Prints one JSON line per event on stdout: {"assigned":[…]}, {"record":[partition, offset]} for every
-// record it processed, {"committed":[[partition, offset], …]} after every commit (every 500 ms).
+// record it processed, {"committed":[[partition, offset], …]} after every commit. It commits (its
+// current positions) after the next poll when a line `commit` arrives on stdin — only then, so the
+// drill knows exactly what was committed when it kills it.
+
+import { createInterface } from 'node:readline';
 
 import { Consumer } from '../../client/index.ts';
 
@@ -30,12 +34,15 @@ consumer.subscribe(
   { topics: [topic] },
   { onPartitionsAssigned: (partitions) => print({ assigned: partitions.map((tp) => tp.partition) }) },
 );
-let lastCommit = performance.now();
+let commitAsked = false;
+createInterface({ input: process.stdin }).on('line', (line) => {
+  if (line.trim() === 'commit') commitAsked = true;
+});
 for (;;) {
   for (const record of await consumer.poll(200)) print({ record: [record.partition, Number(record.offset)] });
-  if (performance.now() - lastCommit >= 500 && consumer.assignment().length > 0) {
+  if (commitAsked && consumer.assignment().length > 0) {
+    commitAsked = false;
     await consumer.commit();
-    lastCommit = performance.now();
     print({
       committed: consumer.assignment().map((tp) => [tp.partition, Number(consumer.position(tp) ?? -1n)]),
     });
