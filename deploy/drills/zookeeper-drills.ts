@@ -391,7 +391,8 @@ export const zkFollowerPause: Drill = {
         en: `the leader dropped ${follower.name} after ${droppedMs ?? '?'} ms`,
         ko: `${droppedMs ?? '?'} ms 뒤 리더가 ${follower.name}를 내보냈습니다`,
       });
-      if (droppedMs !== null && droppedMs < limitMs * 0.9)
+      // It last heard from the follower up to a tick before the pause (the leader pings twice a tick).
+      if (droppedMs !== null && droppedMs < limitMs - info.tickTimeMs)
         failures.push(`the leader dropped it after ${droppedMs} ms, before syncLimit (${limitMs} ms)`);
       const resume = await lab.resume(follower.name);
       paused = false;

@@ -230,7 +230,8 @@ describe('kzlab drill run, on a lab of 3 ZooKeeper servers and 3 brokers', () =>
     };
     // syncLimit 5 (the lab's zoo.cfg) × tickTime 500 ms.
     expect(m.syncLimitMs).toBe(2_500);
-    expect(m.droppedAfterMs).toBeGreaterThanOrEqual(2_250);
+    // Not before syncLimit, less the up to one tick since the leader last heard from it.
+    expect(m.droppedAfterMs).toBeGreaterThanOrEqual(2_000);
     expect(m.droppedAfterMs).toBeLessThan(10_000);
     expect(m.writeWhilePaused).toMatch(/^ok in \d+ ms$/);
     expect(m.rejoinedAfterMs).toEqual(expect.any(Number));
