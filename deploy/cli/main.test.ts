@@ -50,7 +50,7 @@ describe('kzlab dispatcher', () => {
     const io = fakeIo();
     expect(await main(['frob'], io)).toBe(EXIT_USAGE);
     expect(io.err).toEqual([
-      'kzlab: unknown command "frob" (commands: up, status, kill, pause, resume, restart, partition, heal, zookeeper-server, kafka-server, bench, sim, topics, console-producer, console-consumer, consumer-groups, zk-shell)',
+      'kzlab: unknown command "frob" (commands: up, status, kill, pause, resume, restart, partition, heal, zookeeper-server, kafka-server, bench, sim, topics, console-producer, console-consumer, consumer-groups, zk-shell, drill)',
       "Run 'kzlab --help' for usage.",
     ]);
   });

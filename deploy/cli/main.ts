@@ -14,6 +14,7 @@ import { benchCommand } from './commands/bench.ts';
 import { consoleConsumerCommand } from './commands/console-consumer.ts';
 import { consoleProducerCommand } from './commands/console-producer.ts';
 import { consumerGroupsCommand } from './commands/consumer-groups.ts';
+import { drillCommand } from './commands/drill.ts';
 import { healCommand } from './commands/heal.ts';
 import { kafkaServerCommand } from './commands/kafka-server.ts';
 import { killCommand } from './commands/kill.ts';
@@ -57,6 +58,7 @@ export const ROOT_COMMAND: CommandGroup = {
     consoleConsumerCommand,
     consumerGroupsCommand,
     zkShellCommand,
+    drillCommand,
   ],
 };
 

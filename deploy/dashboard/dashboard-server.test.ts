@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 
 import { LAB_ERROR_CODES, LabError } from '../cluster/errors.ts';
 import type { ClusterEvent, ClusterHandle, ClusterInfo, NodeProcessInfo } from '../cluster/handle.ts';
+import type { Drill, DrillReport } from '../drills/drill.ts';
 import { ACTION_HEADER, startDashboard, type DashboardServer } from './dashboard-server.ts';
 
 interface FakeNodes {
@@ -375,6 +376,111 @@ describe('closing the dashboard', () => {
       await dashboard.close();
       for (const socket of sockets) socket.destroy();
       await new Promise<void>((resolve) => silent.close(() => resolve()));
+      await fake.app.close();
+    }
+  });
+});
+
+describe('drills from the dashboard', () => {
+  it('GET /api/drills lists them; POST …/run starts one, streams its steps and verdict, refuses a second', async () => {
+    const fake = await fakeAdminServers();
+    const lab = fakeCluster(fake);
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const drill: Drill = {
+      name: 'fake-drill',
+      title: { en: 'A fake drill', ko: '가짜 훈련' },
+      plan: { en: 'kills zk1', ko: 'zk1을 죽입니다' },
+      question: { en: 'What happens?', ko: '어떻게 될까요?' },
+      choices: [
+        { id: 'a', text: { en: 'it dies', ko: '죽는다' } },
+        { id: 'b', text: { en: 'nothing', ko: '아무 일 없다' } },
+      ],
+      needs: { zookeepers: 1, brokers: 0 },
+      async run({ lab: handle, step }) {
+        step({ en: 'killing zk1', ko: 'zk1을 죽입니다' });
+        await handle.kill('zk1');
+        await gate;
+        step({ en: 'done', ko: '끝' });
+        return {
+          pass: true,
+          answer: 'a',
+          measured: { killedAfterMs: 1 },
+          failures: [],
+          explanation: { en: 'because', ko: '왜냐하면' },
+        };
+      },
+    };
+    const dashboard = await startDashboard({
+      cluster: lab.handle,
+      host: '127.0.0.1',
+      port: 0,
+      pollIntervalMs: 100,
+      idlePollIntervalMs: 100,
+      zookeeperTimeoutMs: 300,
+      drills: [drill],
+    });
+    try {
+      const list = (await (await fetch(`${dashboard.url}api/drills`)).json()) as {
+        running: string | null;
+        drills: { name: string; title: { ko: string }; choices: { id: string }[] }[];
+      };
+      expect(list).toMatchObject({
+        running: null,
+        drills: [{ name: 'fake-drill', title: { ko: '가짜 훈련' } }],
+      });
+      expect((await fetch(`${dashboard.url}api/drills/nope/run`, POST)).status).toBe(404);
+      const badPrediction = await fetch(`${dashboard.url}api/drills/fake-drill/run`, {
+        ...POST,
+        headers: { ...POST.headers, 'content-type': 'application/json' },
+        body: JSON.stringify({ predict: 'z' }),
+      });
+      expect(badPrediction.status).toBe(400);
+      expect((await fetch(`${dashboard.url}api/drills/fake-drill/run`, { method: 'POST' })).status).toBe(403);
+
+      const events = await readEvents(`${dashboard.url}api/stream`, (received) => {
+        if (received.length === 1) {
+          void (async () => {
+            const started = await fetch(`${dashboard.url}api/drills/fake-drill/run`, {
+              ...POST,
+              headers: { ...POST.headers, 'content-type': 'application/json' },
+              body: JSON.stringify({ predict: 'b' }),
+            });
+            expect(started.status).toBe(202);
+            // While it runs: a second run is refused, the list names it.
+            expect((await fetch(`${dashboard.url}api/drills/fake-drill/run`, POST)).status).toBe(409);
+            const during = (await (await fetch(`${dashboard.url}api/drills`)).json()) as { running: string };
+            expect(during.running).toBe('fake-drill');
+            release();
+          })();
+        }
+        return received.some(
+          (event) => event.event === 'drill' && (event.data as { phase: string }).phase === 'done',
+        );
+      });
+      const phases = events
+        .filter((event) => event.event === 'drill')
+        .map(
+          (event) => event.data as { phase: string; step?: { text: { en: string } }; report?: DrillReport },
+        );
+      expect(phases.map((event) => event.phase)).toEqual(['started', 'step', 'step', 'done']);
+      expect(phases[1].step?.text.en).toBe('killing zk1');
+      expect(phases[3].report).toMatchObject({
+        drill: 'fake-drill',
+        verdict: 'pass',
+        predicted: 'b',
+        predictionCorrect: false,
+        measured: { killedAfterMs: 1 },
+      });
+      expect(lab.cluster.kill).toHaveBeenCalledWith('zk1');
+      await vi.waitFor(async () =>
+        expect(
+          ((await (await fetch(`${dashboard.url}api/drills`)).json()) as { running: null }).running,
+        ).toBeNull(),
+      );
+    } finally {
+      release();
+      await dashboard.close();
       await fake.app.close();
     }
   });

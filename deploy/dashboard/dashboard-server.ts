@@ -11,6 +11,10 @@
 //   POST /api/nodes/:node/:action   kill | pause | resume | restart | partition (that ZooKeeper server
 //                                   from all others) | heal (that server's links)
 //   POST /api/heal                  heal every link
+//   GET  /api/drills                the failure drills (deploy/drills) and the one running, if any
+//   POST /api/drills/:name/run      {predict?}: starts a drill (202; 409 while another runs); its
+//                                   progress goes to the stream as `drill` events:
+//                                   {drill, phase: 'started' | 'step' | 'done' | 'error', …}
 //   (every POST needs the header `x-kzlab-dashboard: 1`, which the page sends: no cross-site posts)
 //
 // The state comes from a Poller (about every 500 ms) and from the lab's own events (ClusterHandle
@@ -27,6 +31,8 @@ import pino, { type Logger } from 'pino';
 import { KzError } from '../../client/common/errors.ts';
 import { httpStatusOf } from '../cluster/errors.ts';
 import type { ClusterEvent, ClusterHandle } from '../cluster/handle.ts';
+import { DRILLS } from '../drills/catalog.ts';
+import { runDrill, type Drill } from '../drills/drill.ts';
 import { Poller } from './poller.ts';
 import {
   changedSections,
@@ -53,6 +59,8 @@ export interface DashboardOptions {
   readonly treeIntervalMs?: number;
   /** Deadline of connecting to ZooKeeper and of one tree read. Default 2500 ms. */
   readonly zookeeperTimeoutMs?: number;
+  /** The drills the page can run. Default: every drill of deploy/drills/catalog.ts. */
+  readonly drills?: readonly Drill[];
 }
 
 export interface DashboardServer {
@@ -253,6 +261,76 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     },
   );
   app.post('/api/heal', async () => cluster.heal());
+
+  // Drills: one at a time (each breaks the lab and brings it back; two at once would confuse both).
+  const drills = options.drills ?? DRILLS;
+  let runningDrill: string | null = null;
+  app.get('/api/drills', async () => ({
+    running: runningDrill,
+    drills: drills.map(({ name, title, plan, question, choices, needs }) => ({
+      name,
+      title,
+      plan,
+      question,
+      choices,
+      needs,
+    })),
+  }));
+  app.post<{ Params: { name: string }; Body: { predict?: string } | undefined }>(
+    '/api/drills/:name/run',
+    {
+      schema: {
+        params: {
+          type: 'object',
+          properties: { name: { type: 'string', pattern: '^[a-z0-9-]+$' } },
+          required: ['name'],
+        },
+      },
+    },
+    async (request, reply) => {
+      const drill = drills.find((candidate) => candidate.name === request.params.name);
+      if (drill === undefined) {
+        return reply
+          .code(404)
+          .send({ error: { code: 'KZ_ERR_BAD_REQUEST', message: `no drill ${request.params.name}` } });
+      }
+      const predict = request.body?.predict;
+      if (predict !== undefined && !drill.choices.some((choice) => choice.id === predict)) {
+        return reply.code(400).send({
+          error: {
+            code: 'KZ_ERR_BAD_REQUEST',
+            message: `predict must be one of ${drill.choices.map((c) => c.id).join(', ')}`,
+          },
+        });
+      }
+      if (runningDrill !== null) {
+        return reply
+          .code(409)
+          .send({ error: { code: 'KZ_ERR_BUSY', message: `drill ${runningDrill} is running` } });
+      }
+      runningDrill = drill.name;
+      const startedAt = Date.now();
+      broadcast('drill', { drill: drill.name, phase: 'started', at: startedAt, predicted: predict ?? null });
+      log.info({ drill: drill.name }, 'drill started');
+      void runDrill(drill, cluster, {
+        predicted: predict ?? null,
+        onStep: (step) => broadcast('drill', { drill: drill.name, phase: 'step', step }),
+      })
+        .then(
+          (report) => broadcast('drill', { drill: drill.name, phase: 'done', report }),
+          (error: unknown) =>
+            broadcast('drill', {
+              drill: drill.name,
+              phase: 'error',
+              message: error instanceof Error ? error.message : String(error),
+            }),
+        )
+        .finally(() => {
+          runningDrill = null;
+        });
+      return reply.code(202).send({ drill: drill.name, startedAt });
+    },
+  );
 
   await app.listen({ host: options.host, port: options.port });
   const address = app.server.address();

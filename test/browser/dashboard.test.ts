@@ -3,7 +3,7 @@
 // server on a free port, and the page — it shows the three servers with exactly one LEADING, the topic's
 // partition with its leader, the znode tree with the Kafka znodes explained; Korean changes the labels;
 // clicking kill on the ZooKeeper leader's card makes another server the leader, in the cards and in the
-// event timeline. Screenshots go to a temporary directory (printed), for a human to look at.
+// event timeline; a drill runs from the page to its verdict. Screenshots go to a temporary directory (printed), for a human to look at.
 
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -200,6 +200,30 @@ describe.skipIf(skipUnlessAvailable(existsSync(CHROMIUM)))('the dashboard in Chr
     expect(timeline).toContain(`Links healed: ${follower} |`);
   });
 
+  it('a drill from the page: predict, watch its steps, read its verdict (in English and Korean)', async () => {
+    await page.getByTestId('drill-select').selectOption('zk-leader-kill');
+    const panel = page.getByTestId('drill');
+    await expect.poll(() => panel.textContent()).toContain('What happens when the ZooKeeper leader dies?');
+    // A wrong prediction on purpose: the page says so and marks the right answer.
+    await page.getByTestId('drill-choice-b').click();
+    const verdict = page.getByTestId('drill-verdict');
+    await verdict.waitFor({ timeout: ELECTION_DEADLINE_MS });
+    expect(await verdict.getAttribute('data-verdict')).toBe('pass');
+    expect(await verdict.textContent()).toContain('Your prediction [b] was wrong: the answer is [a].');
+    expect(await page.getByTestId('drill-measured').textContent()).toMatch(/electionMs\d+/);
+    expect(await page.getByTestId('drill-steps').textContent()).toMatch(/leads after \d+ ms/);
+    expect(await page.getByTestId('drill-choice-a').getAttribute('class')).toContain('answer');
+    await screenshot('4-drill');
+    await page.getByTestId('lang-ko').click();
+    await expect.poll(() => verdict.textContent()).toContain('통과: 랩이 확인 조건대로 움직였습니다');
+    expect(await page.getByTestId('drill-explanation').textContent()).toContain('리더 선출');
+    await page.getByTestId('lang-en').click();
+    // The drill brought the old leader back: three servers serve again.
+    await expect
+      .poll(() => page.getByTestId('quorum-summary').textContent(), { timeout: ELECTION_DEADLINE_MS })
+      .toBe('3 of 3 servers serving · a quorum needs 2');
+  });
+
   it('kill on the leader: it goes DOWN, another server becomes LEADING, and the timeline says so', async () => {
     const leaderCard = page.locator('[data-testid^="zk-"][data-role="LEADING"]');
     const leader = (await leaderCard.getAttribute('data-testid'))!.slice('zk-'.length);
@@ -232,6 +256,6 @@ describe.skipIf(skipUnlessAvailable(existsSync(CHROMIUM)))('the dashboard in Chr
     expect(texts.length).toBeGreaterThan(0);
     expect(texts.every((text) => text.includes(leader))).toBe(true);
     await page.getByTestId('timeline-filter').selectOption('');
-    await screenshot('4-after-killing-the-leader');
+    await screenshot('5-after-killing-the-leader');
   });
 });

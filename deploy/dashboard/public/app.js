@@ -1,6 +1,8 @@
 // The dashboard page: one EventSource (/api/stream) keeps `state` and `journal` current; each panel is
 // redrawn from them when its part of the state changes or the language switches. Fault buttons POST to
-// /api/nodes/<node>/<action>. No framework, no build step.
+// /api/nodes/<node>/<action>. The drills panel lists /api/drills; a prediction starts one
+// (POST /api/drills/<name>/run) and its `drill` events on the stream fill in steps and verdict.
+// No framework, no build step.
 
 import { CATALOGUES, GLOSSARY, LANGUAGES, format, znodeHelp } from './i18n.js';
 
@@ -14,6 +16,11 @@ let selectedZnode = '/controller';
 const collapsed = new Set(DEFAULT_COLLAPSED);
 /** node name → action in flight */
 const pending = new Map();
+/** The drills the server offers (GET /api/drills), the one chosen, and the last run shown. */
+let drills = [];
+let chosenDrill = null;
+/** {drill, predicted, steps: [], report?, error?, running} */
+let drillRun = null;
 
 // ---------------------------------------------------------------------------------------------------
 // Helpers
@@ -481,7 +488,128 @@ function renderGlossary() {
     '</tbody>';
 }
 
+function renderDrillSelect() {
+  const select = $('drill-select');
+  select.innerHTML = drills
+    .map(
+      (drill) =>
+        `<option value="${esc(drill.name)}"${drill.name === chosenDrill ? ' selected' : ''}>${esc(drill.title[lang])}</option>`,
+    )
+    .join('');
+}
+
+function renderDrill() {
+  const container = $('drill');
+  const drill = drills.find((candidate) => candidate.name === chosenDrill);
+  if (!drill) {
+    container.innerHTML = '';
+    return;
+  }
+  const run = drillRun?.drill === drill.name ? drillRun : null;
+  const report = run?.report;
+  const choices = drill.choices
+    .map((choice) => {
+      const classes = [
+        run?.predicted === choice.id ? 'predicted' : '',
+        report && report.answer === choice.id ? 'answer' : '',
+      ].join(' ');
+      return `<button type="button" class="${classes.trim()}" data-drill-choice="${esc(choice.id)}" data-testid="drill-choice-${esc(choice.id)}"${run?.running || drillRun?.running ? ' disabled' : ''}>[${esc(choice.id)}] ${esc(choice.text[lang])}</button>`;
+    })
+    .join('');
+  const steps = (run?.steps ?? [])
+    .map(
+      (step) => `<li><span class="at">+${(step.atMs / 1000).toFixed(1)}s</span>${esc(step.text[lang])}</li>`,
+    )
+    .join('');
+  let verdict = '';
+  if (run?.running) verdict = `<p class="hint" data-testid="drill-running">${esc(t('drills.running'))}</p>`;
+  if (run?.error)
+    verdict = `<div class="drill-verdict fail" data-testid="drill-verdict" data-verdict="error">${esc(t('drills.error', { message: run.error }))}</div>`;
+  if (report) {
+    const prediction =
+      report.predicted === null || report.predictionCorrect === null
+        ? ''
+        : `<p class="prediction">${esc(t(report.predictionCorrect ? 'drills.prediction.right' : 'drills.prediction.wrong', { id: report.predicted, answer: report.answer }))}</p>`;
+    const measured = Object.entries(report.measured)
+      .map(
+        ([key, value]) =>
+          `<span>${esc(key)}</span><span>${esc(typeof value === 'object' && value !== null ? JSON.stringify(value) : value)}</span>`,
+      )
+      .join('');
+    const failures = report.failures.map((failure) => `<li>✗ ${esc(failure)}</li>`).join('');
+    verdict = `<div class="drill-verdict ${report.verdict}" data-testid="drill-verdict" data-verdict="${report.verdict}">
+      <h3>${esc(t(`drills.verdict.${report.verdict}`))}</h3>
+      ${failures === '' ? '' : `<ul>${failures}</ul>`}
+      ${prediction}
+      <div class="fact-label">${esc(t('drills.measured'))}</div>
+      <div class="measured" data-testid="drill-measured">${measured}</div>
+      <p data-testid="drill-explanation">${esc(report.explanation[lang])}</p>
+    </div>`;
+  }
+  container.innerHTML = `
+    <p class="plan">${esc(drill.plan[lang])}</p>
+    <p class="question">${esc(drill.question[lang])}</p>
+    <p class="hint">${esc(t('drills.predict'))}</p>
+    <div class="choices">${choices}</div>
+    <ol class="steps" data-testid="drill-steps">${steps}</ol>
+    ${verdict}`;
+}
+
+async function loadDrills() {
+  try {
+    const response = await fetch('/api/drills');
+    const body = await response.json();
+    drills = body.drills;
+    if (chosenDrill === null && drills.length > 0) chosenDrill = drills[0].name;
+    if (body.running !== null && drillRun === null)
+      drillRun = { drill: body.running, predicted: null, steps: [], running: true };
+  } catch (error) {
+    toast(t('drills.error', { message: error.message }), 'error');
+  }
+  renderDrillSelect();
+  renderDrill();
+}
+
+async function startDrill(choice) {
+  const name = chosenDrill;
+  drillRun = { drill: name, predicted: choice, steps: [], running: true };
+  renderDrill();
+  try {
+    const response = await fetch(`/api/drills/${encodeURIComponent(name)}/run`, {
+      method: 'POST',
+      headers: { 'x-kzlab-dashboard': '1', 'content-type': 'application/json' },
+      body: JSON.stringify({ predict: choice }),
+    });
+    if (!response.ok) {
+      const body = await response.json().catch(() => ({}));
+      throw new Error(body.error?.message ?? `HTTP ${response.status}`);
+    }
+  } catch (error) {
+    drillRun = { ...drillRun, running: false, error: error.message };
+    renderDrill();
+  }
+}
+
+function onDrillEvent(event) {
+  if (event.phase === 'started') {
+    if (drillRun?.drill !== event.drill || !drillRun.running)
+      drillRun = { drill: event.drill, predicted: event.predicted, steps: [], running: true };
+  } else if (drillRun?.drill === event.drill) {
+    if (event.phase === 'step') drillRun.steps.push(event.step);
+    if (event.phase === 'done')
+      drillRun = { ...drillRun, running: false, report: event.report, steps: event.report.steps };
+    if (event.phase === 'error') drillRun = { ...drillRun, running: false, error: event.message };
+  }
+  if (drillRun?.drill === event.drill && chosenDrill !== event.drill) {
+    chosenDrill = event.drill;
+    renderDrillSelect();
+  }
+  renderDrill();
+}
+
 function renderAll() {
+  renderDrillSelect();
+  renderDrill();
   renderGlossary();
   renderFacts();
   renderEnsemble();
@@ -530,6 +658,7 @@ function connect() {
     if (journal.length > MAX_JOURNAL) journal = journal.slice(-MAX_JOURNAL);
     renderTimeline();
   });
+  source.addEventListener('drill', (message) => onDrillEvent(JSON.parse(message.data)));
   source.addEventListener('open', () => {
     linkState.textContent = `● ${t('live')}`;
     linkState.className = 'link-state up';
@@ -613,6 +742,11 @@ document.addEventListener('click', (event) => {
     applyLanguage();
     return;
   }
+  const choiceButton = target.closest('button[data-drill-choice]');
+  if (choiceButton) {
+    void startDrill(choiceButton.dataset.drillChoice);
+    return;
+  }
   const actionButtonElement = target.closest('button[data-action]');
   if (actionButtonElement) {
     void runAction(actionButtonElement.dataset.node, actionButtonElement.dataset.action);
@@ -638,6 +772,11 @@ document.addEventListener('click', (event) => {
 });
 
 $('timeline-filter').addEventListener('change', renderTimeline);
+$('drill-select').addEventListener('change', (event) => {
+  chosenDrill = event.target.value;
+  renderDrill();
+});
 
 applyLanguage();
 connect();
+void loadDrills();

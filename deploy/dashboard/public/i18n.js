@@ -5,6 +5,19 @@
 export const LANGUAGES = ['en', 'ko'];
 
 const en = {
+  'panel.drills': 'Failure drills',
+  'panel.drills.hint':
+    'Pick a drill, read what it will do, and predict what happens: your choice starts it. It breaks the lab, watches, checks the outcome by itself and brings the lab back.',
+  'drills.choose': 'Drill',
+  'drills.predict': 'Predict — your answer starts the drill:',
+  'drills.running': 'Running…',
+  'drills.busy': 'Another drill is running: {name}',
+  'drills.verdict.pass': 'PASS: the lab did what the check expected',
+  'drills.verdict.fail': 'FAIL: the check did not hold',
+  'drills.prediction.right': 'Your prediction [{id}] was right.',
+  'drills.prediction.wrong': 'Your prediction [{id}] was wrong: the answer is [{answer}].',
+  'drills.measured': 'Measured',
+  'drills.error': 'The drill could not run: {message}',
   title: 'kzlab — ZooKeeper-era Kafka, live',
   subtitle: 'Real processes on this machine. Break them and watch what happens.',
   live: 'live',
@@ -218,6 +231,19 @@ const en = {
 };
 
 const ko = {
+  'panel.drills': '장애 훈련',
+  'panel.drills.hint':
+    '훈련을 고르고, 무엇을 할지 읽고, 어떻게 될지 예측하세요: 답을 고르면 시작합니다. 훈련은 랩을 망가뜨리고, 지켜보고, 결과를 스스로 확인한 뒤 랩을 되돌려 놓습니다.',
+  'drills.choose': '훈련',
+  'drills.predict': '예측 — 답을 고르면 훈련이 시작됩니다:',
+  'drills.running': '진행 중…',
+  'drills.busy': '다른 훈련이 진행 중입니다: {name}',
+  'drills.verdict.pass': '통과: 랩이 확인 조건대로 움직였습니다',
+  'drills.verdict.fail': '실패: 확인 조건이 맞지 않았습니다',
+  'drills.prediction.right': '예측 [{id}]이(가) 맞았습니다.',
+  'drills.prediction.wrong': '예측 [{id}]은(는) 틀렸습니다: 정답은 [{answer}]입니다.',
+  'drills.measured': '측정값',
+  'drills.error': '훈련을 실행할 수 없습니다: {message}',
   title: 'kzlab — 주키퍼 시절의 카프카, 실시간',
   subtitle: '이 컴퓨터에서 실제로 돌아가는 프로세스입니다. 직접 장애를 내고 어떻게 되는지 지켜보세요.',
   live: '실시간',

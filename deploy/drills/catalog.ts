@@ -1,0 +1,24 @@
+// Every drill, in the order `kzlab drill list` shows them (issue 7's order).
+
+import { consumerDies } from './consumer-drill.ts';
+import type { Drill } from './drill.ts';
+import { controllerKill, isrBelowMin, leaderKill, sameKey, sessionExpiry } from './kafka-drills.ts';
+import { uncleanElection } from './unclean-drill.ts';
+import { zkFollowerPause, zkLeaderKill, zkQuorumLoss } from './zookeeper-drills.ts';
+
+export const DRILLS: readonly Drill[] = [
+  zkLeaderKill,
+  zkQuorumLoss,
+  zkFollowerPause,
+  controllerKill,
+  leaderKill,
+  isrBelowMin,
+  uncleanElection,
+  sessionExpiry,
+  consumerDies,
+  sameKey,
+];
+
+export function findDrill(name: string): Drill | undefined {
+  return DRILLS.find((drill) => drill.name === name);
+}

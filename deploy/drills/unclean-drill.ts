@@ -1,0 +1,216 @@
+// unclean-election: the Jepsen (2013) Kafka schedule (kafka-zk-era.md §3.8) on the lab, with two topics
+// side by side — unclean.leader.election.enable=true and the default false — both with acks=1 and
+// min.insync.replicas=1, three replicas led by the controller broker L:
+//   1. baseline records, acknowledged by every replica (acks=all);
+//   2. the followers die: the ISR shrinks to [L];
+//   3. records S are acknowledged by L alone (acks=1);
+//   4. L dies; the followers come back;
+//   5. unclean=true: an out-of-sync follower is elected and takes new writes; when L returns it truncates
+//      S away. unclean=false: the partition stays offline until L returns; nothing acknowledged is lost.
+
+import type { Drill, DrillOutcome } from './drill.ts';
+import { FAILOVER_DEADLINE_MS, message, waitHealthy } from './kafka-drills.ts';
+import {
+  bringBack,
+  brokerName,
+  brokerNodes,
+  connectZk,
+  createTopic,
+  drillProducer,
+  drillTopic,
+  lostValues,
+  partitionState,
+  readAll,
+  sendValues,
+  waitPartition,
+} from './probes.ts';
+
+export const uncleanElection: Drill = {
+  name: 'unclean-election',
+  title: {
+    en: 'Unclean leader election loses acknowledged data (Jepsen 2013)',
+    ko: '언클린 리더 선출은 확인 응답받은 데이터를 잃는다 (Jepsen 2013)',
+  },
+  plan: {
+    en: 'Two topics, 3 replicas, acks=1, min.insync.replicas=1: one with unclean.leader.election.enable=true, one with the default false. Kills both followers so the ISR shrinks to the leader, writes records S that only the leader has, kills the leader, brings the followers back, and finally the old leader. Then reads both topics and compares with what was acknowledged.',
+    ko: '레플리카 3개, acks=1, min.insync.replicas=1인 토픽 두 개: 하나는 unclean.leader.election.enable=true, 하나는 기본값 false입니다. 두 팔로워를 죽여 ISR을 리더 하나로 줄이고, 리더만 가진 레코드 S를 쓴 뒤 리더를 죽이고, 팔로워들을, 마지막으로 옛 리더를 되살립니다. 그다음 두 토픽을 읽어 확인 응답받은 레코드와 비교합니다.',
+  },
+  question: {
+    en: 'After the leader dies with records only it had, what happens on each topic?',
+    ko: '리더만 가진 레코드를 남기고 리더가 죽으면 각 토픽에는 무슨 일이 생길까요?',
+  },
+  choices: [
+    {
+      id: 'a',
+      text: {
+        en: 'unclean=true: an out-of-sync replica leads and S is lost; unclean=false: offline until the leader returns, nothing lost',
+        ko: 'unclean=true: 동기화되지 않은 레플리카가 리더가 되어 S를 잃는다. unclean=false: 리더가 돌아올 때까지 오프라인, 잃는 것 없음',
+      },
+    },
+    {
+      id: 'b',
+      text: {
+        en: 'Both topics elect a follower and nothing is lost',
+        ko: '두 토픽 모두 팔로워를 리더로 뽑고 잃는 것이 없다',
+      },
+    },
+    {
+      id: 'c',
+      text: { en: 'Both topics lose S', ko: '두 토픽 모두 S를 잃는다' },
+    },
+  ],
+  needs: { zookeepers: 1, brokers: 3 },
+  async run({ lab, info, step }): Promise<DrillOutcome> {
+    const kz = await connectZk(info);
+    const failures: string[] = [];
+    const unclean = drillTopic('unclean');
+    const safe = drillTopic('safe');
+    const topics = [unclean, safe];
+    const acked = new Map<string, number[]>(topics.map((topic) => [topic, []]));
+    const down = new Set<string>();
+    let next = 0;
+    const produce = async (topic: string, count: number, acks: 1 | 'all'): Promise<void> => {
+      const producer = drillProducer(info, { acks, retries: 3 });
+      try {
+        for (let sent = 0; sent < count; sent += 10) {
+          const values = Array.from({ length: 10 }, (_value, index) => next + index);
+          next += 10;
+          acked.get(topic)!.push(...(await sendValues(producer, topic, values)));
+        }
+      } finally {
+        await producer.close({ timeoutMs: 2_000 }).catch(() => undefined);
+      }
+    };
+    const kill = async (names: readonly string[]) => {
+      for (const name of names) down.add(name);
+      await Promise.all(names.map((name) => lab.kill(name)));
+    };
+    const restart = async (names: readonly string[]) => {
+      await Promise.all(names.map((name) => lab.restart(name)));
+      for (const name of names) down.delete(name);
+    };
+    try {
+      const leaderId = await waitHealthy(lab, info, kz);
+      const ids = brokerNodes(info).map((broker) => broker.id);
+      const replicas = [leaderId, ...ids.filter((id) => id !== leaderId)].slice(0, 3);
+      const leader = brokerName(info, leaderId);
+      const followers = replicas.slice(1).map((id) => brokerName(info, id));
+      for (const [topic, value] of [
+        [unclean, 'true'],
+        [safe, 'false'],
+      ] as const) {
+        await createTopic(info, topic, {
+          replicaAssignment: [replicas],
+          configs: { 'unclean.leader.election.enable': value, 'min.insync.replicas': '1' },
+        });
+        await waitPartition(kz, topic, 'every replica in the ISR', (s) => s.isr.length === 3);
+      }
+      // 1. Baseline on every replica.
+      for (const topic of topics) await produce(topic, 50, 'all');
+      step({
+        en: `baseline: 50 records on each topic, on all of [${replicas}]; killing the followers ${followers.join(', ')}`,
+        ko: `기준: 토픽마다 레코드 50개, [${replicas}] 모두에 있음. 팔로워 ${followers.join(', ')}를 죽입니다`,
+      });
+      // 2. The followers die.
+      await kill(followers);
+      for (const topic of topics)
+        await waitPartition(
+          kz,
+          topic,
+          `ISR [${leaderId}]`,
+          (s) => s.isr.join() === String(leaderId),
+          FAILOVER_DEADLINE_MS,
+        );
+      // 3. S: acknowledged by the leader alone.
+      const firstOfS = next;
+      await produce(unclean, 100, 1);
+      const endOfS = next;
+      await produce(safe, 100, 1);
+      const isInS = (value: number) => value >= firstOfS && value < endOfS;
+      const epochBefore = (await partitionState(kz, unclean)).leaderEpoch;
+      step({
+        en: `ISR [${leaderId}]; 100 records S acknowledged by broker ${leaderId} alone (acks=1) on each topic; killing ${leader}, restarting ${followers.join(', ')}`,
+        ko: `ISR [${leaderId}]. 토픽마다 레코드 S 100개를 브로커 ${leaderId} 혼자 확인 응답(acks=1). ${leader}를 죽이고 ${followers.join(', ')}를 다시 시작합니다`,
+      });
+      // 4. The leader dies; the followers come back.
+      const killedAt = Date.now();
+      await kill([leader]);
+      await restart(followers);
+      // 5a. unclean=true: an out-of-sync follower leads, with a new epoch, and takes writes.
+      const elected = await waitPartition(
+        kz,
+        unclean,
+        'an unclean leader',
+        (s) => s.leader !== leaderId && s.leader >= 0,
+        FAILOVER_DEADLINE_MS,
+      );
+      const uncleanElectionMs = Date.now() - killedAt;
+      await produce(unclean, 30, 1);
+      const safeWhileDown = await partitionState(kz, safe);
+      step({
+        en: `${unclean}: broker ${elected.value.leader} leads (epoch ${epochBefore} → ${elected.value.leaderEpoch}) ${uncleanElectionMs} ms after the kill and took 30 new records; ${safe}: leader ${safeWhileDown.leader}, ISR [${safeWhileDown.isr}]`,
+        ko: `${unclean}: 죽인 지 ${uncleanElectionMs} ms 뒤 브로커 ${elected.value.leader}가 리더(에포크 ${epochBefore} → ${elected.value.leaderEpoch})가 되어 새 레코드 30개를 받았습니다. ${safe}: 리더 ${safeWhileDown.leader}, ISR [${safeWhileDown.isr}]`,
+      });
+      if (elected.value.leaderEpoch <= epochBefore)
+        failures.push('the unclean leader should have a new leader epoch');
+      if (safeWhileDown.leader !== -1)
+        failures.push(
+          `${safe} should be offline (leader -1) while broker ${leaderId} is down, got ${safeWhileDown.leader}`,
+        );
+      // 6. The old leader returns: it follows (and truncates) on UNCLEAN, leads SAFE again.
+      step({ en: `restarting ${leader}`, ko: `${leader}를 다시 시작합니다` });
+      await restart([leader]);
+      const safeBack = await waitPartition(
+        kz,
+        safe,
+        `broker ${leaderId} leading again`,
+        (s) => s.leader === leaderId,
+        FAILOVER_DEADLINE_MS,
+      );
+      const safeOfflineMs = Date.now() - killedAt;
+      for (const topic of topics)
+        await waitPartition(
+          kz,
+          topic,
+          'three replicas in the ISR',
+          (s) => s.isr.length === 3,
+          FAILOVER_DEADLINE_MS,
+        ).catch((error: unknown) => failures.push(message(error)));
+      // 7. Verify.
+      const uncleanLost = lostValues(acked.get(unclean)!, await readAll(info, unclean));
+      const safeLost = lostValues(acked.get(safe)!, await readAll(info, safe));
+      step({
+        en: `${unclean}: ${uncleanLost.length} acknowledged records lost; ${safe}: ${safeLost.length} lost`,
+        ko: `${unclean}: 확인 응답받은 레코드 ${uncleanLost.length}개 잃음. ${safe}: ${safeLost.length}개 잃음`,
+      });
+      if (uncleanLost.length === 0) failures.push('unclean=true should lose the records of S');
+      if (!uncleanLost.every(isInS)) failures.push('unclean=true lost records outside S');
+      if (safeLost.length > 0) failures.push(`unclean=false lost ${safeLost.length} acknowledged records`);
+      return {
+        pass: failures.length === 0,
+        answer: 'a',
+        measured: {
+          oldLeader: leaderId,
+          uncleanLeader: elected.value.leader,
+          epochBefore,
+          uncleanEpoch: elected.value.leaderEpoch,
+          uncleanElectionMs,
+          acknowledgedOnlyByLeader: endOfS - firstOfS,
+          uncleanLost: uncleanLost.length,
+          safeLeaderWhileDown: safeWhileDown.leader,
+          safeOfflineMs,
+          safeLeaderAfter: safeBack.value.leader,
+          safeLost: safeLost.length,
+        },
+        failures,
+        explanation: {
+          en: `With acks=1 and min.insync.replicas=1 the leader acknowledged the ${endOfS - firstOfS} records of S as soon as it had them, while the ISR was [${leaderId}] alone. When broker ${leaderId} died, no in-sync replica was left. With unclean.leader.election.enable=true the controller elected an out-of-sync replica, broker ${elected.value.leader}, ${uncleanElectionMs} ms after the kill (epoch ${epochBefore} → ${elected.value.leaderEpoch}); it had never seen S and took new writes at those offsets. When broker ${leaderId} came back it truncated its log to the new leader's by leader epoch: ${uncleanLost.length} acknowledged records were gone for good — Jepsen's 2013 finding. With the default false the partition stayed offline (leader ${safeWhileDown.leader}, ISR [${safeWhileDown.isr}]) for ${safeOfflineMs} ms until broker ${leaderId} returned and led again: ${safeLost.length} lost. Availability or durability: choose; acks=all with min.insync.replicas=2 avoids having to.`,
+          ko: `acks=1, min.insync.replicas=1에서 리더는 ISR이 [${leaderId}] 하나뿐인 동안 S의 레코드 ${endOfS - firstOfS}개를 받자마자 확인 응답했습니다. 브로커 ${leaderId}가 죽자 동기화된 레플리카가 하나도 남지 않았습니다. unclean.leader.election.enable=true이면 컨트롤러는 죽인 지 ${uncleanElectionMs} ms 뒤 동기화되지 않은 브로커 ${elected.value.leader}를 리더로 뽑았고(에포크 ${epochBefore} → ${elected.value.leaderEpoch}), 그 브로커는 S를 본 적이 없어 같은 오프셋에 새 쓰기를 받았습니다. 브로커 ${leaderId}가 돌아오자 리더 에포크를 기준으로 새 리더의 로그에 맞춰 잘라냈습니다: 확인 응답받은 레코드 ${uncleanLost.length}개가 영영 사라졌습니다 — Jepsen 2013의 발견입니다. 기본값 false이면 파티션은 브로커 ${leaderId}가 돌아와 다시 리더가 될 때까지 ${safeOfflineMs} ms 동안 오프라인이었고(리더 ${safeWhileDown.leader}, ISR [${safeWhileDown.isr}]) 잃은 것은 ${safeLost.length}개입니다. 가용성이냐 내구성이냐의 선택입니다. acks=all과 min.insync.replicas=2면 이 선택을 피할 수 있습니다.`,
+        },
+      };
+    } finally {
+      await bringBack(lab, [...down]).catch(() => undefined);
+      await kz.close().catch(() => undefined);
+    }
+  },
+};
