@@ -129,7 +129,8 @@ export function encodeResponseFrame<K extends SupportedApiKey>(
   ResponseHeader.write(writer, responseHeaderVersion(apiKey, apiVersion), { correlationId });
   schemasOf(apiKey).response.write(writer, apiVersion, body as never);
   writer.patchInt32(0, writer.length - 4);
-  return writer.toBytes();
+  // The writer is ours alone and dropped here: a view, not a copy of a frame that can be megabytes.
+  return writer.written();
 }
 
 /**
@@ -170,7 +171,7 @@ export function encodeRequestFrame<K extends SupportedApiKey>(
   });
   schemasOf(apiKey).request.write(writer, apiVersion, body as never);
   writer.patchInt32(0, writer.length - 4);
-  return writer.toBytes();
+  return writer.written(); // see encodeResponseFrame
 }
 
 /** The correlation id of a response frame (its first four bytes), to match it with its request. */
