@@ -2,6 +2,7 @@
 // redrawn from them when its part of the state changes or the language switches. Fault buttons POST to
 // /api/nodes/<node>/<action>. No framework, no build step.
 
+import { initClientPanels } from './client-panels.js';
 import { CATALOGUES, GLOSSARY, LANGUAGES, format, znodeHelp } from './i18n.js';
 
 const MAX_JOURNAL = 500;
@@ -56,6 +57,8 @@ function applyLanguage() {
     element.textContent = t(element.dataset.i18n);
   for (const element of document.querySelectorAll('[data-i18n-title]'))
     element.title = t(element.dataset.i18nTitle);
+  for (const element of document.querySelectorAll('[data-i18n-placeholder]'))
+    element.placeholder = t(element.dataset.i18nPlaceholder);
   for (const button of document.querySelectorAll('[data-lang]')) {
     button.classList.toggle('selected', button.dataset.lang === lang);
     button.setAttribute('aria-pressed', String(button.dataset.lang === lang));
@@ -309,7 +312,7 @@ function renderTopics() {
               )
               .join('');
             return `<tr data-testid="partition-${esc(topic.name)}-${partition.partition}">
-              <td class="pnum">${partition.partition}</td>
+              <td class="pnum">${partition.partition}${clientPanels.landedChip(topic.name, partition.partition)}</td>
               <td data-testid="partition-leader-${esc(topic.name)}-${partition.partition}">${leaderName === null ? '—' : `<strong>${esc(leaderName)}</strong>`} ${flags}</td>
               <td>${partition.leaderEpoch ?? '—'}</td>
               <td class="replicas">${chips}</td>
@@ -490,6 +493,7 @@ function renderAll() {
   renderTree();
   renderTimelineFilter();
   renderTimeline();
+  clientPanels.renderAll();
 }
 
 const SECTION_RENDERERS = {
@@ -497,7 +501,7 @@ const SECTION_RENDERERS = {
   ensemble: [renderEnsemble, renderTimelineFilter],
   brokers: [renderBrokers, renderTimelineFilter],
   controller: [renderBrokers],
-  topics: [renderTopics],
+  topics: [renderTopics, () => clientPanels.renderTopicChoices()],
   tree: [renderTree],
   links: [],
 };
@@ -530,6 +534,7 @@ function connect() {
     if (journal.length > MAX_JOURNAL) journal = journal.slice(-MAX_JOURNAL);
     renderTimeline();
   });
+  source.addEventListener('groups', (message) => clientPanels.setGroups(JSON.parse(message.data)));
   source.addEventListener('open', () => {
     linkState.textContent = `● ${t('live')}`;
     linkState.className = 'link-state up';
@@ -638,6 +643,9 @@ document.addEventListener('click', (event) => {
 });
 
 $('timeline-filter').addEventListener('change', renderTimeline);
+
+// Produce, consume, topics and consumer groups (client-panels.js).
+const clientPanels = initClientPanels({ t, esc, getState: () => state, toast, renderTopics });
 
 applyLanguage();
 connect();
