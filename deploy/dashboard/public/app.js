@@ -280,13 +280,17 @@ function renderTopics() {
     $('topics').innerHTML = `<p class="empty">${esc(t('topics.none'))}</p>`;
     return;
   }
+  // Internal topics (__consumer_offsets: 50 partitions) come last, folded unless opened.
+  const topics = [...state.topics].sort(
+    (a, b) => Number(a.name.startsWith('__')) - Number(b.name.startsWith('__')),
+  );
   renderKeyed(
     $('topics'),
-    state.topics.map((topic) => [
+    topics.map((topic) => [
       topic.name,
-      `
-    <div class="topic" data-testid="topic-${esc(topic.name)}">
-      <h3>${esc(topic.name)}</h3>
+      topicBox(
+        topic,
+        `
       <table>
         <thead><tr>
           <th>${esc(t('topics.partition'))}</th><th>${esc(t('topics.leader'))}</th><th>${esc(t('topics.leaderEpoch'))}</th>
@@ -320,10 +324,20 @@ function renderTopics() {
             </tr>`;
           })
           .join('')}</tbody>
-      </table>
-    </div>`,
+      </table>`,
+      ),
     ]),
   );
+}
+
+/** Topic names whose folded box (internal topics) the learner opened. */
+const openTopics = new Set();
+
+function topicBox(topic, table) {
+  if (!topic.name.startsWith('__'))
+    return `<div class="topic" data-testid="topic-${esc(topic.name)}"><h3>${esc(topic.name)}</h3>${table}</div>`;
+  return `<details class="topic internal" data-testid="topic-${esc(topic.name)}" data-topic="${esc(topic.name)}" ${openTopics.has(topic.name) ? 'open' : ''}>
+    <summary><h3>${esc(topic.name)}</h3> <span class="muted">${esc(t('topics.internal', { count: topic.partitions.length }))}</span></summary>${table}</details>`;
 }
 
 function childrenIndex(nodes) {
@@ -643,6 +657,17 @@ document.addEventListener('click', (event) => {
 });
 
 $('timeline-filter').addEventListener('change', renderTimeline);
+// `toggle` does not bubble: listen in the capture phase.
+document.addEventListener(
+  'toggle',
+  (event) => {
+    const name = event.target instanceof Element ? event.target.getAttribute('data-topic') : null;
+    if (name === null) return;
+    if (event.target.open) openTopics.add(name);
+    else openTopics.delete(name);
+  },
+  true,
+);
 
 // Produce, consume, topics and consumer groups (client-panels.js).
 const clientPanels = initClientPanels({ t, esc, getState: () => state, toast, renderTopics });

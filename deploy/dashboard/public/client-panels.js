@@ -222,6 +222,14 @@ export function initClientPanels({ t, esc, getState, toast, renderTopics }) {
     }
     renderProduceResult();
     renderTopics();
+    // A partition already being read is read again, now with the new record(s); another one is cleared.
+    if (lastConsume !== null && produceError === null) void consume();
+  }
+
+  function clearConsume() {
+    lastConsume = null;
+    consumeError = null;
+    renderConsumeResult();
   }
 
   /** HTML for the topics panel: "sent from this page" next to the partition(s) the last send reached. */
@@ -299,7 +307,7 @@ export function initClientPanels({ t, esc, getState, toast, renderTopics }) {
   }
 
   async function consume(event) {
-    event.preventDefault();
+    event?.preventDefault();
     const topic = $('consume-topic').value;
     const partition = Number($('consume-partition').value);
     if (topic === '' || $('consume-partition').value === '') return;
@@ -373,7 +381,7 @@ export function initClientPanels({ t, esc, getState, toast, renderTopics }) {
                 <td>${esc(entry.topic)}-${entry.partition}</td>
                 <td class="num">${entry.committedOffset === '-1' ? `<span class="muted">${esc(t('group.nocommit'))}</span>` : esc(entry.committedOffset)}</td>
                 <td class="num">${esc(entry.logEndOffset)}</td>
-                <td class="lag"><span class="lag-bar" style="width:${(100 * Number(entry.lag)) / maxLag}%"></span><span class="num" data-testid="lag-value">${esc(entry.lag)}</span></td>
+                <td class="lag">${entry.lag === '0' ? '' : `<span class="lag-bar" style="width:${(100 * Number(entry.lag)) / maxLag}%"></span>`}<span class="num" data-testid="lag-value">${esc(entry.lag)}</span></td>
                 <td>${entry.memberId ? esc(ownerOf.get(entry.memberId) ?? entry.clientId ?? '') : '<span class="muted">—</span>'}</td></tr>`,
             )
             .join('');
@@ -416,7 +424,12 @@ export function initClientPanels({ t, esc, getState, toast, renderTopics }) {
   $('produce-form').addEventListener('submit', (event) => void produce(event));
   $('consume-form').addEventListener('submit', (event) => void consume(event));
   $('create-topic').addEventListener('click', () => void createTopic());
-  $('consume-topic').addEventListener('change', renderPartitionChoices);
+  $('consume-topic').addEventListener('change', () => {
+    renderPartitionChoices();
+    clearConsume();
+  });
+  $('consume-partition').addEventListener('change', clearConsume);
+  $('consume-from').addEventListener('change', clearConsume);
   $('produce-partitioner').addEventListener('change', renderExplain);
   $('produce-acks').addEventListener('change', renderExplain);
   void fetch('/api/groups')

@@ -215,6 +215,8 @@ const en = {
     'Expect: it registers again (a new broker epoch) and its replicas catch up with the leaders before rejoining the ISR.',
   'expect.broker.resume':
     'Expect: it finds whether its ZooKeeper session survived; if not, it registers again.',
+  'topics.internal':
+    'internal topic, {count} partition(s): where consumer groups commit their offsets (click to open)',
   'panel.produce': 'Produce and consume',
   'panel.produce.hint':
     'Send records with a real producer (our client) and read them back: see which partition each record lands in and watch its LEO bar move.',
@@ -531,6 +533,7 @@ const ko = {
   'expect.broker.restart':
     '예상: 다시 등록하고 (새 브로커 에포크), 레플리카가 리더를 따라잡은 뒤 ISR에 다시 들어갑니다.',
   'expect.broker.resume': '예상: 주키퍼 세션이 살아 있는지 확인하고, 만료되었으면 다시 등록합니다.',
+  'topics.internal': '내부 토픽, 파티션 {count}개: 컨슈머 그룹이 오프셋을 커밋하는 곳 (클릭해서 펼치기)',
   'panel.produce': '프로듀스와 컨슘',
   'panel.produce.hint':
     '실제 프로듀서(우리 클라이언트)로 레코드를 보내고 다시 읽어 보세요. 각 레코드가 어느 파티션에 들어가는지, LEO 막대가 움직이는 것을 볼 수 있습니다.',
