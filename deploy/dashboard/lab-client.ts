@@ -424,7 +424,13 @@ export function registerLabClientRoutes(
             offset: report.offset,
             value: values[index],
           })),
-          trace: events,
+          // The producer calls any keyed record's strategy 'key'; round-robin and sticky here ignore keys.
+          trace:
+            partitioner === 'default'
+              ? events
+              : events.map((event) =>
+                  event.type === 'record.partitioned' ? { ...event, strategy: partitioner } : event,
+                ),
         });
       } catch (error) {
         return fail(reply, log, error);

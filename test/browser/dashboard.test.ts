@@ -242,6 +242,8 @@ describe.skipIf(skipUnlessAvailable(existsSync(CHROMIUM)))('the dashboard in Chr
     await expect
       .poll(() => page.getByTestId('produce-landed').textContent())
       .toContain('6 records → partitions 0, 1, 2');
+    expect(await page.locator('[data-stage="partitioner"]').textContent()).toContain('(round-robin)');
+    expect(await page.locator('[data-stage="partitioner"]').textContent()).not.toContain('murmur2');
     // The partition view read before is read again: now the first partition this send reached.
     await expect
       .poll(() => page.getByTestId('consume-summary').textContent())

@@ -122,6 +122,8 @@ export function initClientPanels({ t, esc, getState, toast, renderTopics }) {
           ? t('stage.error', { error: event.errors.join(', ') })
           : t('stage.completed', { latency: Math.round(event.latencyMs) }),
       ),
+      // A retry after a lost or late answer may write the record twice (at-least-once, not idempotent).
+      ...of('batch.retry').map((event) => t('stage.retry', event)),
     ];
     const ackLines =
       result.acks === '0'
@@ -195,6 +197,8 @@ export function initClientPanels({ t, esc, getState, toast, renderTopics }) {
     }
     const button = $('produce-send');
     button.disabled = true;
+    // acks=all waits for every in-sync replica; a dead leader can take the delivery timeout (15 s).
+    $('produce-result').innerHTML = `<p class="muted">${esc(t('produce.sending'))}</p>`;
     try {
       lastProduce = await postJson('/api/produce', {
         topic,

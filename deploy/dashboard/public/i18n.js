@@ -242,6 +242,7 @@ const en = {
   'partitioner.round-robin': 'round-robin (ignores the key)',
   'partitioner.sticky': 'sticky (ignores the key)',
   'produce.send': 'Send',
+  'produce.sending': 'Sending… (the producer retries until the delivery timeout, 15 s)',
   'explain.default':
     'DefaultPartitioner (Kafka 2.4): a keyed record goes to toPositive(murmur2(key)) % partitions, so the same key always lands in the same partition. A record without a key sticks to one partition until a new batch opens (KIP-480).',
   'explain.round-robin':
@@ -275,6 +276,8 @@ const en = {
   'stage.completed': 'answered in {latency} ms',
   'stage.offset': 'p{partition}: base offset {offset}',
   'stage.noanswer': 'acks=0: no answer',
+  'stage.retry':
+    'p{partition}: retry {attempt} after {error} (a retry can write the record twice: not idempotent)',
   'stage.error': 'error: {error}',
   'strategy.key': 'murmur2 of the key',
   'strategy.sticky': 'sticky',
@@ -559,6 +562,7 @@ const ko = {
   'partitioner.round-robin': '라운드 로빈 (키 무시)',
   'partitioner.sticky': '스티키 (키 무시)',
   'produce.send': '보내기',
+  'produce.sending': '보내는 중… (프로듀서는 전달 타임아웃 15초까지 재시도합니다)',
   'explain.default':
     'DefaultPartitioner (카프카 2.4): 키가 있는 레코드는 toPositive(murmur2(키)) % 파티션 수 로 가므로, 같은 키는 항상 같은 파티션에 들어갑니다. 키가 없는 레코드는 새 배치가 열릴 때까지 한 파티션에 머뭅니다 (KIP-480).',
   'explain.round-robin':
@@ -592,6 +596,8 @@ const ko = {
   'stage.completed': '{latency} ms 만에 응답',
   'stage.offset': 'p{partition}: 기준 오프셋 {offset}',
   'stage.noanswer': 'acks=0: 응답 없음',
+  'stage.retry':
+    'p{partition}: {error} 뒤 {attempt}번째 재시도 (재시도는 레코드를 두 번 쓸 수 있음: 멱등성 아님)',
   'stage.error': '오류: {error}',
   'strategy.key': '키의 murmur2',
   'strategy.sticky': '스티키',
