@@ -763,6 +763,42 @@ export const GLOSSARY = [
   ],
   ['leader epoch', '리더 에포크', 'Counts leader changes of one partition.', '파티션 하나의 리더 변경 횟수.'],
   ['preferred leader', '선호 리더', 'The first replica in the assignment.', '할당 목록의 첫 번째 레플리카.'],
+  [
+    'producer / consumer · partitioner · batch',
+    '프로듀서 / 컨슈머 · 파티셔너 · 배치',
+    'A producer serializes a record, its partitioner picks the partition, records for one partition travel together in a batch; a consumer reads a partition in offset order.',
+    '프로듀서는 레코드를 직렬화하고, 파티셔너가 파티션을 고르고, 한 파티션으로 가는 레코드는 배치로 함께 갑니다. 컨슈머는 파티션을 오프셋 순서대로 읽습니다.',
+  ],
+  [
+    'acks',
+    'acks',
+    'How many replicas must have a record before the producer hears back: 0 (none), 1 (the leader), all (every ISR member).',
+    '프로듀서가 응답을 받기 전에 레코드를 가져야 하는 레플리카: 0 (없음), 1 (리더), all (ISR 전체).',
+  ],
+  [
+    'offset / committed offset',
+    '오프셋 / 커밋된 오프셋',
+    "A record's position in its partition / the next offset a consumer group will read there.",
+    '파티션 안에서 레코드의 위치 / 컨슈머 그룹이 그 파티션에서 다음에 읽을 오프셋.',
+  ],
+  [
+    'consumer group · group coordinator',
+    '컨슈머 그룹 · 그룹 코디네이터',
+    'Consumers sharing a group.id split the partitions between them; one broker coordinates the group and keeps its offsets.',
+    'group.id가 같은 컨슈머들이 파티션을 나눠 읽습니다. 브로커 하나가 그룹을 조정하고 오프셋을 보관합니다.',
+  ],
+  [
+    'rebalance · assignor',
+    '리밸런스 (재조정) · 할당 전략',
+    'When members join or leave, the group reassigns its partitions; the assignor (range, roundrobin, sticky) decides who gets which.',
+    '멤버가 들어오거나 나가면 그룹이 파티션을 다시 나눕니다. 할당 전략(range, roundrobin, sticky)이 누가 무엇을 받을지 정합니다.',
+  ],
+  [
+    'lag',
+    '랙 (지연)',
+    "How far a group is behind: the partition's log end offset minus the committed offset.",
+    '그룹이 얼마나 뒤처졌는지: 파티션의 로그 끝 오프셋 − 커밋된 오프셋.',
+  ],
 ];
 
 /**
