@@ -78,6 +78,14 @@ describe('the client routes check their input', () => {
 
   const produce = { topic: 'orders', key: 'k', value: 'v', partitioner: 'default', acks: 'all' };
 
+  it('the page loads its client panels module', async () => {
+    const response = await fetch(`${dashboard.url}client-panels.js`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toContain('text/javascript');
+    expect(await response.text()).toContain('export function initClientPanels');
+    expect(await (await fetch(dashboard.url)).text()).toContain('data-testid="panel-produce"');
+  });
+
   it('refuse posts without the dashboard header', async () => {
     for (const route of ['produce', 'consume', 'topics']) {
       const response = await post(`${dashboard.url}api/${route}`, produce, {});
