@@ -305,8 +305,13 @@ export function registerLabClientRoutes(
   const partitionsOf = async (topic: string): Promise<number> => {
     const client = await adminClient();
     const [description] = await client.describeTopics([topic]);
-    if (description === undefined || description.error !== null || description.partitions.length === 0) {
+    if (description === undefined || description.error === 'UNKNOWN_TOPIC_OR_PARTITION') {
       throw new HttpError(404, 'UNKNOWN_TOPIC_OR_PARTITION', `no topic ${topic}: create it first`);
+    }
+    // E.g. LEADER_NOT_AVAILABLE while a topic is being created or its leader is being elected.
+    if (description.error !== null || description.partitions.length === 0) {
+      const error = description.error ?? 'LEADER_NOT_AVAILABLE';
+      throw new HttpError(503, error, `${topic} cannot be used right now (${error}): try again in a moment`);
     }
     return description.partitions.length;
   };

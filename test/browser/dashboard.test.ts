@@ -71,7 +71,7 @@ describe.skipIf(skipUnlessAvailable(existsSync(CHROMIUM)))('the dashboard in Chr
     } finally {
       await admin.close();
     }
-    dashboard = await startDashboard({ cluster, host: '127.0.0.1', port: 0 });
+    dashboard = await startDashboard({ cluster, host: '127.0.0.1', port: 0, groupsIntervalMs: 500 });
     browser = await chromium.launchPersistentContext(path.join(root, 'chromium-profile'), {
       executablePath: CHROMIUM,
       headless: true,
