@@ -2,7 +2,7 @@
 // HTML, CSS and ES modules, no build step), streams the lab's state to it as server-sent events, and turns
 // the page's fault buttons into ClusterHandle calls.
 //
-//   GET  /                          the page (and /app.js, /i18n.js, /style.css)
+//   GET  /                          the page (and /app.js, /client-panels.js, /i18n.js, /style.css)
 //   GET  /api/state                 the current state and journal (JSON)
 //   GET  /api/stream                text/event-stream:
 //                                     `snapshot` {state, journal}  first, and after a reconnect
@@ -15,6 +15,7 @@
 //   POST /api/drills/:name/run      {predict?}: starts a drill (202; 409 while another runs); its
 //                                   progress goes to the stream as `drill` events:
 //                                   {drill, phase: 'started' | 'step' | 'done' | 'error', …}
+//   POST /api/topics, /api/produce, /api/consume, GET /api/groups and the `groups` event: lab-client.ts
 //   (every POST needs the header `x-kzlab-dashboard: 1`, which the page sends: no cross-site posts)
 //
 // The state comes from a Poller (about every 500 ms) and from the lab's own events (ClusterHandle
@@ -33,6 +34,7 @@ import { httpStatusOf } from '../cluster/errors.ts';
 import type { ClusterEvent, ClusterHandle } from '../cluster/handle.ts';
 import { DRILLS } from '../drills/catalog.ts';
 import { runDrill, type Drill } from '../drills/drill.ts';
+import { registerLabClientRoutes } from './lab-client.ts';
 import { Poller } from './poller.ts';
 import {
   changedSections,
@@ -61,6 +63,8 @@ export interface DashboardOptions {
   readonly zookeeperTimeoutMs?: number;
   /** The drills the page can run. Default: every drill of deploy/drills/catalog.ts. */
   readonly drills?: readonly Drill[];
+  /** Read the consumer groups this often while a page is open. Default 2000 ms. */
+  readonly groupsIntervalMs?: number;
 }
 
 export interface DashboardServer {
@@ -75,6 +79,7 @@ const STATIC_FILES: Readonly<Record<string, { file: string; type: string }>> = {
   '/index.html': { file: 'index.html', type: 'text/html; charset=utf-8' },
   '/app.js': { file: 'app.js', type: 'text/javascript; charset=utf-8' },
   '/i18n.js': { file: 'i18n.js', type: 'text/javascript; charset=utf-8' },
+  '/client-panels.js': { file: 'client-panels.js', type: 'text/javascript; charset=utf-8' },
   '/style.css': { file: 'style.css', type: 'text/css; charset=utf-8' },
 };
 
@@ -261,6 +266,15 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     },
   );
   app.post('/api/heal', async () => cluster.heal());
+  // Produce, consume, create topics, consumer groups (lab-client.ts).
+  const labClient = registerLabClientRoutes(app, {
+    cluster,
+    log,
+    addJournal,
+    broadcast,
+    hasViewers: () => streams.size > 0,
+    ...(options.groupsIntervalMs === undefined ? {} : { groupsIntervalMs: options.groupsIntervalMs }),
+  });
 
   // Drills: one at a time (each breaks the lab and brings it back; two at once would confuse both).
   const drills = options.drills ?? DRILLS;
@@ -360,6 +374,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
       // Closing the poller first makes a poll in flight give up instead of running into its deadlines.
       await poller.close();
       await polling;
+      await labClient.close();
       await app.close();
     },
   };

@@ -657,6 +657,9 @@ export const JOURNAL_KINDS = [
   'isr-shrink',
   'isr-expand',
   'isr-change',
+  // observed in the consumer groups (lab-client.ts)
+  'group-rebalanced',
+  'group-empty',
 ] as const;
 export type JournalKind = (typeof JOURNAL_KINDS)[number];
 

@@ -4,6 +4,7 @@
 // (POST /api/drills/<name>/run) and its `drill` events on the stream fill in steps and verdict.
 // No framework, no build step.
 
+import { initClientPanels } from './client-panels.js';
 import { CATALOGUES, GLOSSARY, LANGUAGES, format, znodeHelp } from './i18n.js';
 
 const MAX_JOURNAL = 500;
@@ -63,6 +64,8 @@ function applyLanguage() {
     element.textContent = t(element.dataset.i18n);
   for (const element of document.querySelectorAll('[data-i18n-title]'))
     element.title = t(element.dataset.i18nTitle);
+  for (const element of document.querySelectorAll('[data-i18n-placeholder]'))
+    element.placeholder = t(element.dataset.i18nPlaceholder);
   for (const button of document.querySelectorAll('[data-lang]')) {
     button.classList.toggle('selected', button.dataset.lang === lang);
     button.setAttribute('aria-pressed', String(button.dataset.lang === lang));
@@ -284,13 +287,17 @@ function renderTopics() {
     $('topics').innerHTML = `<p class="empty">${esc(t('topics.none'))}</p>`;
     return;
   }
+  // Internal topics (__consumer_offsets: 50 partitions) come last, folded unless opened.
+  const topics = [...state.topics].sort(
+    (a, b) => Number(a.name.startsWith('__')) - Number(b.name.startsWith('__')),
+  );
   renderKeyed(
     $('topics'),
-    state.topics.map((topic) => [
+    topics.map((topic) => [
       topic.name,
-      `
-    <div class="topic" data-testid="topic-${esc(topic.name)}">
-      <h3>${esc(topic.name)}</h3>
+      topicBox(
+        topic,
+        `
       <table>
         <thead><tr>
           <th>${esc(t('topics.partition'))}</th><th>${esc(t('topics.leader'))}</th><th>${esc(t('topics.leaderEpoch'))}</th>
@@ -316,7 +323,7 @@ function renderTopics() {
               )
               .join('');
             return `<tr data-testid="partition-${esc(topic.name)}-${partition.partition}">
-              <td class="pnum">${partition.partition}</td>
+              <td class="pnum">${partition.partition}${clientPanels.landedChip(topic.name, partition.partition)}</td>
               <td data-testid="partition-leader-${esc(topic.name)}-${partition.partition}">${leaderName === null ? '—' : `<strong>${esc(leaderName)}</strong>`} ${flags}</td>
               <td>${partition.leaderEpoch ?? '—'}</td>
               <td class="replicas">${chips}</td>
@@ -324,10 +331,20 @@ function renderTopics() {
             </tr>`;
           })
           .join('')}</tbody>
-      </table>
-    </div>`,
+      </table>`,
+      ),
     ]),
   );
+}
+
+/** Topic names whose folded box (internal topics) the learner opened. */
+const openTopics = new Set();
+
+function topicBox(topic, table) {
+  if (!topic.name.startsWith('__'))
+    return `<div class="topic" data-testid="topic-${esc(topic.name)}"><h3>${esc(topic.name)}</h3>${table}</div>`;
+  return `<details class="topic internal" data-testid="topic-${esc(topic.name)}" data-topic="${esc(topic.name)}" ${openTopics.has(topic.name) ? 'open' : ''}>
+    <summary><h3>${esc(topic.name)}</h3> <span class="muted">${esc(t('topics.internal', { count: topic.partitions.length }))}</span></summary>${table}</details>`;
 }
 
 function childrenIndex(nodes) {
@@ -618,6 +635,7 @@ function renderAll() {
   renderTree();
   renderTimelineFilter();
   renderTimeline();
+  clientPanels.renderAll();
 }
 
 const SECTION_RENDERERS = {
@@ -625,7 +643,7 @@ const SECTION_RENDERERS = {
   ensemble: [renderEnsemble, renderTimelineFilter],
   brokers: [renderBrokers, renderTimelineFilter],
   controller: [renderBrokers],
-  topics: [renderTopics],
+  topics: [renderTopics, () => clientPanels.renderTopicChoices()],
   tree: [renderTree],
   links: [],
 };
@@ -659,6 +677,7 @@ function connect() {
     renderTimeline();
   });
   source.addEventListener('drill', (message) => onDrillEvent(JSON.parse(message.data)));
+  source.addEventListener('groups', (message) => clientPanels.setGroups(JSON.parse(message.data)));
   source.addEventListener('open', () => {
     linkState.textContent = `● ${t('live')}`;
     linkState.className = 'link-state up';
@@ -776,6 +795,20 @@ $('drill-select').addEventListener('change', (event) => {
   chosenDrill = event.target.value;
   renderDrill();
 });
+// `toggle` does not bubble: listen in the capture phase.
+document.addEventListener(
+  'toggle',
+  (event) => {
+    const name = event.target instanceof Element ? event.target.getAttribute('data-topic') : null;
+    if (name === null) return;
+    if (event.target.open) openTopics.add(name);
+    else openTopics.delete(name);
+  },
+  true,
+);
+
+// Produce, consume, topics and consumer groups (client-panels.js).
+const clientPanels = initClientPanels({ t, esc, getState: () => state, toast, renderTopics });
 
 applyLanguage();
 connect();
