@@ -6,27 +6,13 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 import { Admin, Consumer, Producer } from '../../../client/index.ts';
 import { startFakeCluster, type FakeCluster } from '../../../client/network/test-support/fake-cluster.ts';
-import type { CliIo } from '../command.ts';
+import { fakeIo } from '../test-support/fake-io.ts';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, main } from '../main.ts';
 import { formatTable } from './consumer-groups.ts';
 
 let cluster: FakeCluster;
 let bootstrap = '';
 const closers: (() => Promise<void>)[] = [];
-
-function fakeIo(): CliIo & { out: string[]; err: string[] } {
-  const out: string[] = [];
-  const err: string[] = [];
-  const notLoaded = (): Promise<never> => Promise.reject(new Error('no module loads here'));
-  return {
-    out,
-    err,
-    stdout: (text) => out.push(text),
-    stderr: (text) => err.push(text),
-    cwd: '/nonexistent',
-    modules: { zookeeperMain: notLoaded, zkBench: notLoaded },
-  };
-}
 
 async function kzlab(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
   const io = fakeIo();
