@@ -99,17 +99,7 @@ describe('kzlab consumer-groups', () => {
     const lines = described.out.split('\n');
     expect(lines[0]).toBe('');
     expect(lines.slice(1).map((line) => line.split(/ +/))).toEqual([
-      [
-        'GROUP',
-        'TOPIC',
-        'PARTITION',
-        'CURRENT-OFFSET',
-        'LOG-END-OFFSET',
-        'LAG',
-        'CONSUMER-ID',
-        'HOST',
-        'CLIENT-ID',
-      ],
+      'GROUP TOPIC PARTITION CURRENT-OFFSET LOG-END-OFFSET LAG CONSUMER-ID HOST CLIENT-ID'.split(' '),
       ['billing', 'orders', '0', '3', '5', '2', memberId, '/127.0.0.1', 'billing-app'],
       ['billing', 'orders', '1', '2', '2', '0', memberId, '/127.0.0.1', 'billing-app'],
     ]);
