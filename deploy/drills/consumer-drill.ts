@@ -12,8 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { Admin, Consumer } from '../../client/index.ts';
 import { labNode } from '../local/lab-process.ts';
 import { choice, type Drill, type DrillOutcome } from './drill.ts';
-import { message } from './kafka-drills.ts';
-import { createTopic, drillProducer, drillTopic, waitUntil } from './probes.ts';
+import { createTopic, drillProducer, drillTopic, message, waitUntil } from './probes.ts';
 
 const WORKER = fileURLToPath(new URL('./consumer-worker.ts', import.meta.url));
 const SESSION_TIMEOUT_MS = 6_000;

@@ -16,6 +16,7 @@ import {
   drillTopic,
   errorName,
   lostValues,
+  message,
   readAll,
   sendValues,
   servingLeader,
@@ -45,10 +46,6 @@ export async function waitHealthy(lab: ClusterHandle, info: ClusterInfo, kz: Kaf
     200,
   );
   return value;
-}
-
-export function message(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 export const controllerKill: Drill = {

@@ -9,7 +9,7 @@
 //      S away. unclean=false: the partition stays offline until L returns; nothing acknowledged is lost.
 
 import { choice, type Drill, type DrillOutcome } from './drill.ts';
-import { FAILOVER_DEADLINE_MS, message, waitHealthy } from './kafka-drills.ts';
+import { FAILOVER_DEADLINE_MS, waitHealthy } from './kafka-drills.ts';
 import {
   bringBack,
   brokerName,
@@ -19,6 +19,7 @@ import {
   drillProducer,
   drillTopic,
   lostValues,
+  message,
   partitionState,
   readAll,
   sendValues,

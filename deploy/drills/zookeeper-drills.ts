@@ -12,6 +12,7 @@ import {
   connectZk,
   DrillTimeoutError,
   errorName,
+  message,
   servingLeader,
   waitUntil,
   withTimeout,
@@ -100,7 +101,7 @@ export const zkLeaderKill: Drill = {
       },
       ELECTION_DEADLINE_MS,
     ).catch((error: unknown) => {
-      failures.push(error instanceof Error ? error.message : String(error));
+      failures.push(message(error));
       return undefined;
     });
     const tolerates = Math.floor((zks.length - 1) / 2);
@@ -354,7 +355,7 @@ export const zkFollowerPause: Drill = {
         () => {
           droppedMs = Date.now() - pause.signalledAt;
         },
-        (error: unknown) => failures.push(error instanceof Error ? error.message : String(error)),
+        (error: unknown) => failures.push(message(error)),
       );
       step({
         en: `the leader dropped ${follower.name} after ${droppedMs ?? '?'} ms`,
@@ -377,7 +378,7 @@ export const zkFollowerPause: Drill = {
         () => {
           rejoinMs = Date.now() - resume.signalledAt;
         },
-        (error: unknown) => failures.push(error instanceof Error ? error.message : String(error)),
+        (error: unknown) => failures.push(message(error)),
       );
       step({
         en: `resumed; ${follower.name} synced and follows again after ${rejoinMs ?? '?'} ms`,
