@@ -1,25 +1,11 @@
 import { describe, expect, it } from 'vitest';
 
 import type { ConsumerRecord } from '../../client/index.ts';
-import type { CliIo } from './command.ts';
+import { fakeIo } from './test-support/fake-io.ts';
 import { DEFAULT_RECORD_FORMAT, formatRecord, recordFormat } from './commands/console-consumer.ts';
 import { formatTopicDescription } from './commands/topics.ts';
 import { EXIT_USAGE, main } from './main.ts';
 import { bootstrapServers, parseProperties, unescapeSeparator, wrapWords } from './kafka-tools.ts';
-
-function fakeIo(): CliIo & { out: string[]; err: string[] } {
-  const out: string[] = [];
-  const err: string[] = [];
-  const notLoaded = (): Promise<never> => Promise.reject(new Error('no module loads here'));
-  return {
-    out,
-    err,
-    stdout: (text) => out.push(text),
-    stderr: (text) => err.push(text),
-    cwd: '/nonexistent',
-    modules: { zookeeperMain: notLoaded, zkBench: notLoaded },
-  };
-}
 
 describe('the Kafka tools: usage errors before any connection (exit 2)', () => {
   const cases: [string[], string][] = [

@@ -91,6 +91,40 @@ export function integerProperty(
   return number;
 }
 
+/**
+ * The property's value when it is one of `choices`, undefined when it is not set; anything else is a
+ * UsageError ("must be a or b" for two choices, "must be one of a, b, c" for more).
+ */
+export function choiceProperty<T extends string>(
+  properties: ReadonlyMap<string, string>,
+  key: string,
+  choices: readonly T[],
+): T | undefined {
+  const value = properties.get(key);
+  if (value === undefined) return undefined;
+  const choice = choices.find((candidate) => candidate === value);
+  if (choice === undefined) {
+    const allowed = choices.length === 2 ? choices.join(' or ') : `one of ${choices.join(', ')}`;
+    throw new UsageError(`property ${key} must be ${allowed}, got ${JSON.stringify(value)}`);
+  }
+  return choice;
+}
+
+/** One integer property: its key, the option it sets and the least value it may take. */
+export type IntegerPropertyRule<T> = readonly [key: string, option: keyof T & string, min: number];
+
+/** Sets `options[option]` from each integer property of `rules` that is set (see integerProperty). */
+export function assignIntegerProperties<T extends object>(
+  options: T,
+  properties: ReadonlyMap<string, string>,
+  rules: readonly IntegerPropertyRule<T>[],
+): void {
+  for (const [key, option, min] of rules) {
+    const value = integerProperty(properties, key, min);
+    if (value !== undefined) (options as Record<string, unknown>)[option] = value;
+  }
+}
+
 /** Turns the escapes Kafka's tools accept in separators (`\t`, `\n`, `\\`) into the characters. */
 export function unescapeSeparator(text: string): string {
   return text.replace(/\\([tnr\\])/g, (_, letter: string) =>

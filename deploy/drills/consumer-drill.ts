@@ -11,9 +11,8 @@ import { fileURLToPath } from 'node:url';
 
 import { Admin, Consumer } from '../../client/index.ts';
 import { labNode } from '../local/lab-process.ts';
-import type { Drill, DrillOutcome } from './drill.ts';
-import { message } from './kafka-drills.ts';
-import { createTopic, drillProducer, drillTopic, waitUntil } from './probes.ts';
+import { choice, type Drill, type DrillOutcome } from './drill.ts';
+import { createTopic, drillProducer, drillTopic, message, waitUntil } from './probes.ts';
 
 const WORKER = fileURLToPath(new URL('./consumer-worker.ts', import.meta.url));
 const SESSION_TIMEOUT_MS = 6_000;
@@ -30,27 +29,21 @@ export const consumerDies: Drill = {
     ko: '살아남은 컨슈머는 죽은 컨슈머의 파티션을 어디서부터 읽을까요?',
   },
   choices: [
-    {
-      id: 'a',
-      text: {
-        en: 'Right after the last record the dead one processed: nothing twice, nothing skipped',
-        ko: '죽은 컨슈머가 처리한 마지막 레코드 바로 다음: 중복도 누락도 없다',
-      },
-    },
-    {
-      id: 'b',
-      text: {
-        en: 'At its last committed offset: some records are processed twice, none is skipped',
-        ko: '마지막으로 커밋된 오프셋: 일부 레코드는 두 번 처리되고, 건너뛰는 레코드는 없다',
-      },
-    },
-    {
-      id: 'c',
-      text: {
-        en: 'At the end of the partition (latest): records in between are skipped',
-        ko: '파티션의 끝(latest): 그 사이 레코드는 건너뛴다',
-      },
-    },
+    choice(
+      'a',
+      'Right after the last record the dead one processed: nothing twice, nothing skipped',
+      '죽은 컨슈머가 처리한 마지막 레코드 바로 다음: 중복도 누락도 없다',
+    ),
+    choice(
+      'b',
+      'At its last committed offset: some records are processed twice, none is skipped',
+      '마지막으로 커밋된 오프셋: 일부 레코드는 두 번 처리되고, 건너뛰는 레코드는 없다',
+    ),
+    choice(
+      'c',
+      'At the end of the partition (latest): records in between are skipped',
+      '파티션의 끝(latest): 그 사이 레코드는 건너뛴다',
+    ),
   ],
   needs: { zookeepers: 1, brokers: 1 },
   async run({ info, step }): Promise<DrillOutcome> {

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 
 import type { ClusterEvent, ClusterHandle, ClusterInfo } from '../cluster/handle.ts';
 import {
+  choice,
   DrillNeedsError,
   formatQuestion,
   formatVerdict,
@@ -34,10 +35,7 @@ function fakeDrill(run: Drill['run'], needs = { zookeepers: 1, brokers: 1 }): Dr
     title: { en: 'Fake', ko: '가짜' },
     plan: { en: 'does nothing', ko: '아무것도 안 함' },
     question: { en: 'What?', ko: '무엇?' },
-    choices: [
-      { id: 'a', text: { en: 'this', ko: '이것' } },
-      { id: 'b', text: { en: 'that', ko: '저것' } },
-    ],
+    choices: [choice('a', 'this', '이것'), choice('b', 'that', '저것')],
     needs,
     run,
   };

@@ -22,6 +22,11 @@ export interface PredictionChoice {
   readonly text: Text;
 }
 
+/** A prediction choice: its id ('a', 'b', …) and its text in English and Korean. */
+export function choice(id: string, en: string, ko: string): PredictionChoice {
+  return { id, text: { en, ko } };
+}
+
 /** A measured value: a number (ms, counts, epochs), a name, a flag, or null when it could not be measured. */
 export type Measurement =
   number | string | boolean | null | readonly number[] | Readonly<Record<string, number>>;

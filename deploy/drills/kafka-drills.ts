@@ -5,7 +5,7 @@ import type { KafkaZkClient } from '../../broker/zk/kafka-zk-client.ts';
 import { partitionForKey, Producer } from '../../client/index.ts';
 import type { ClusterHandle, ClusterInfo } from '../cluster/handle.ts';
 import { LAB_ZOOKEEPER_SESSION_TIMEOUT_MS } from '../local/server-properties.ts';
-import type { Drill, DrillOutcome } from './drill.ts';
+import { choice, type Drill, type DrillOutcome } from './drill.ts';
 import {
   bringBack,
   brokerName,
@@ -16,6 +16,7 @@ import {
   drillTopic,
   errorName,
   lostValues,
+  message,
   readAll,
   sendValues,
   servingLeader,
@@ -47,10 +48,6 @@ export async function waitHealthy(lab: ClusterHandle, info: ClusterInfo, kz: Kaf
   return value;
 }
 
-export function message(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
 export const controllerKill: Drill = {
   name: 'controller-kill',
   title: { en: 'Kill the controller broker', ko: '컨트롤러 브로커 죽이기' },
@@ -63,27 +60,21 @@ export const controllerKill: Drill = {
     ko: '컨트롤러 역할과 컨트롤러 에포크는 어떻게 될까요?',
   },
   choices: [
-    {
-      id: 'a',
-      text: {
-        en: 'Another broker becomes controller, controller_epoch + 1, after the dead one’s ZooKeeper session expires',
-        ko: '죽은 브로커의 주키퍼 세션이 만료된 뒤 다른 브로커가 컨트롤러가 되고 controller_epoch가 1 늘어난다',
-      },
-    },
-    {
-      id: 'b',
-      text: {
-        en: 'Another broker becomes controller at once, same epoch',
-        ko: '다른 브로커가 즉시 컨트롤러가 되고 에포크는 그대로다',
-      },
-    },
-    {
-      id: 'c',
-      text: {
-        en: 'No controller until the killed broker returns',
-        ko: '죽은 브로커가 돌아올 때까지 컨트롤러가 없다',
-      },
-    },
+    choice(
+      'a',
+      'Another broker becomes controller, controller_epoch + 1, after the dead one’s ZooKeeper session expires',
+      '죽은 브로커의 주키퍼 세션이 만료된 뒤 다른 브로커가 컨트롤러가 되고 controller_epoch가 1 늘어난다',
+    ),
+    choice(
+      'b',
+      'Another broker becomes controller at once, same epoch',
+      '다른 브로커가 즉시 컨트롤러가 되고 에포크는 그대로다',
+    ),
+    choice(
+      'c',
+      'No controller until the killed broker returns',
+      '죽은 브로커가 돌아올 때까지 컨트롤러가 없다',
+    ),
   ],
   needs: { zookeepers: 1, brokers: 2 },
   async run({ lab, info, step }): Promise<DrillOutcome> {
@@ -186,27 +177,21 @@ export const leaderKill: Drill = {
   },
   question: { en: 'Is any acknowledged record lost?', ko: '확인 응답받은 레코드 중 잃는 것이 있을까요?' },
   choices: [
-    {
-      id: 'a',
-      text: {
-        en: 'No: an ISR member takes over (leader epoch + 1) with every acknowledged record',
-        ko: '아니요: ISR 멤버가 (리더 에포크 +1로) 이어받고, 확인 응답받은 레코드는 모두 그대로다',
-      },
-    },
-    {
-      id: 'b',
-      text: {
-        en: 'Yes: the records the leader had not yet replicated are lost',
-        ko: '예: 리더가 아직 복제하지 못한 레코드를 잃는다',
-      },
-    },
-    {
-      id: 'c',
-      text: {
-        en: 'The partition stays offline until the old leader returns',
-        ko: '옛 리더가 돌아올 때까지 파티션이 오프라인이다',
-      },
-    },
+    choice(
+      'a',
+      'No: an ISR member takes over (leader epoch + 1) with every acknowledged record',
+      '아니요: ISR 멤버가 (리더 에포크 +1로) 이어받고, 확인 응답받은 레코드는 모두 그대로다',
+    ),
+    choice(
+      'b',
+      'Yes: the records the leader had not yet replicated are lost',
+      '예: 리더가 아직 복제하지 못한 레코드를 잃는다',
+    ),
+    choice(
+      'c',
+      'The partition stays offline until the old leader returns',
+      '옛 리더가 돌아올 때까지 파티션이 오프라인이다',
+    ),
   ],
   needs: { zookeepers: 1, brokers: 3 },
   async run({ lab, info, step }): Promise<DrillOutcome> {
@@ -335,15 +320,13 @@ export const isrBelowMin: Drill = {
     ko: 'ISR에 리더만 남았을 때 acks=all 전송은 어떤 결과를 받을까요?',
   },
   choices: [
-    { id: 'a', text: { en: 'Success: the leader alone acknowledges', ko: '성공: 리더 혼자 확인 응답한다' } },
-    {
-      id: 'b',
-      text: {
-        en: 'NOT_ENOUGH_REPLICAS, until the followers are back in the ISR',
-        ko: 'NOT_ENOUGH_REPLICAS — 팔로워가 ISR에 돌아올 때까지',
-      },
-    },
-    { id: 'c', text: { en: 'It waits forever for the followers', ko: '팔로워를 영원히 기다린다' } },
+    choice('a', 'Success: the leader alone acknowledges', '성공: 리더 혼자 확인 응답한다'),
+    choice(
+      'b',
+      'NOT_ENOUGH_REPLICAS, until the followers are back in the ISR',
+      'NOT_ENOUGH_REPLICAS — 팔로워가 ISR에 돌아올 때까지',
+    ),
+    choice('c', 'It waits forever for the followers', '팔로워를 영원히 기다린다'),
   ],
   needs: { zookeepers: 1, brokers: 3 },
   async run({ lab, info, step }): Promise<DrillOutcome> {
@@ -481,27 +464,17 @@ export const sessionExpiry: Drill = {
     ko: '브로커가 멈춰 있는 동안 주키퍼와 그 브로커의 리더 역할에는 무슨 일이 생길까요?',
   },
   choices: [
-    {
-      id: 'a',
-      text: {
-        en: 'Nothing: a paused process is still connected',
-        ko: '아무 일도 없다: 멈춘 프로세스도 연결은 살아 있다',
-      },
-    },
-    {
-      id: 'b',
-      text: {
-        en: 'Its session expires, /brokers/ids/N vanishes, the controller moves its leaderships; on resume it re-registers',
-        ko: '세션이 만료되어 /brokers/ids/N이 사라지고 컨트롤러가 리더 역할을 옮긴다. 재개하면 다시 등록한다',
-      },
-    },
-    {
-      id: 'c',
-      text: {
-        en: 'The broker is removed from the cluster for good',
-        ko: '브로커가 클러스터에서 영영 빠진다',
-      },
-    },
+    choice(
+      'a',
+      'Nothing: a paused process is still connected',
+      '아무 일도 없다: 멈춘 프로세스도 연결은 살아 있다',
+    ),
+    choice(
+      'b',
+      'Its session expires, /brokers/ids/N vanishes, the controller moves its leaderships; on resume it re-registers',
+      '세션이 만료되어 /brokers/ids/N이 사라지고 컨트롤러가 리더 역할을 옮긴다. 재개하면 다시 등록한다',
+    ),
+    choice('c', 'The broker is removed from the cluster for good', '브로커가 클러스터에서 영영 빠진다'),
   ],
   needs: { zookeepers: 1, brokers: 3 },
   async run({ lab, info, step }): Promise<DrillOutcome> {
@@ -622,18 +595,13 @@ export const sameKey: Drill = {
     ko: '키가 있는 레코드와 null 키 레코드는 각각 어디에 쌓일까요?',
   },
   choices: [
-    {
-      id: 'a',
-      text: {
-        en: 'Keyed: all in one partition (murmur2 of the key); null keys: round robin spreads them, sticky fills one batch',
-        ko: '키: 모두 한 파티션(키의 murmur2). null 키: 라운드 로빈은 흩고, 스티키는 한 배치를 채운다',
-      },
-    },
-    {
-      id: 'b',
-      text: { en: 'Both spread evenly over all partitions', ko: '둘 다 모든 파티션에 고르게 퍼진다' },
-    },
-    { id: 'c', text: { en: 'Everything goes to partition 0', ko: '모두 파티션 0으로 간다' } },
+    choice(
+      'a',
+      'Keyed: all in one partition (murmur2 of the key); null keys: round robin spreads them, sticky fills one batch',
+      '키: 모두 한 파티션(키의 murmur2). null 키: 라운드 로빈은 흩고, 스티키는 한 배치를 채운다',
+    ),
+    choice('b', 'Both spread evenly over all partitions', '둘 다 모든 파티션에 고르게 퍼진다'),
+    choice('c', 'Everything goes to partition 0', '모두 파티션 0으로 간다'),
   ],
   needs: { zookeepers: 1, brokers: 1 },
   async run({ info, step }): Promise<DrillOutcome> {

@@ -227,6 +227,11 @@ export function lostValues(acked: readonly number[], read: readonly number[]): n
   return acked.filter((value) => !seen.has(value));
 }
 
+/** An error's message (or the thrown value as text), for a drill's failures. */
+export function message(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
 /** A short name for an error: ZooKeeper's KeeperException code, a Kafka error name, or a kzlab code. */
 export function errorName(error: unknown): string {
   if (

@@ -8,8 +8,8 @@
 //   5. unclean=true: an out-of-sync follower is elected and takes new writes; when L returns it truncates
 //      S away. unclean=false: the partition stays offline until L returns; nothing acknowledged is lost.
 
-import type { Drill, DrillOutcome } from './drill.ts';
-import { FAILOVER_DEADLINE_MS, message, waitHealthy } from './kafka-drills.ts';
+import { choice, type Drill, type DrillOutcome } from './drill.ts';
+import { FAILOVER_DEADLINE_MS, waitHealthy } from './kafka-drills.ts';
 import {
   bringBack,
   brokerName,
@@ -19,6 +19,7 @@ import {
   drillProducer,
   drillTopic,
   lostValues,
+  message,
   partitionState,
   readAll,
   sendValues,
@@ -40,24 +41,17 @@ export const uncleanElection: Drill = {
     ko: '리더만 가진 레코드를 남기고 리더가 죽으면 각 토픽에는 무슨 일이 생길까요?',
   },
   choices: [
-    {
-      id: 'a',
-      text: {
-        en: 'unclean=true: an out-of-sync replica leads and S is lost; unclean=false: offline until the leader returns, nothing lost',
-        ko: 'unclean=true: 동기화되지 않은 레플리카가 리더가 되어 S를 잃는다. unclean=false: 리더가 돌아올 때까지 오프라인, 잃는 것 없음',
-      },
-    },
-    {
-      id: 'b',
-      text: {
-        en: 'Both topics elect a follower and nothing is lost',
-        ko: '두 토픽 모두 팔로워를 리더로 뽑고 잃는 것이 없다',
-      },
-    },
-    {
-      id: 'c',
-      text: { en: 'Both topics lose S', ko: '두 토픽 모두 S를 잃는다' },
-    },
+    choice(
+      'a',
+      'unclean=true: an out-of-sync replica leads and S is lost; unclean=false: offline until the leader returns, nothing lost',
+      'unclean=true: 동기화되지 않은 레플리카가 리더가 되어 S를 잃는다. unclean=false: 리더가 돌아올 때까지 오프라인, 잃는 것 없음',
+    ),
+    choice(
+      'b',
+      'Both topics elect a follower and nothing is lost',
+      '두 토픽 모두 팔로워를 리더로 뽑고 잃는 것이 없다',
+    ),
+    choice('c', 'Both topics lose S', '두 토픽 모두 S를 잃는다'),
   ],
   needs: { zookeepers: 1, brokers: 3 },
   async run({ lab, info, step }): Promise<DrillOutcome> {

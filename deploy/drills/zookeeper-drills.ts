@@ -6,12 +6,13 @@ import { readFile } from 'node:fs/promises';
 import { KafkaZkClient } from '../../broker/zk/kafka-zk-client.ts';
 import type { ClusterHandle } from '../cluster/handle.ts';
 import { fetchAdminJson } from '../local/broker-admin.ts';
-import type { Drill, DrillOutcome } from './drill.ts';
+import { choice, type Drill, type DrillOutcome } from './drill.ts';
 import {
   bringBack,
   connectZk,
   DrillTimeoutError,
   errorName,
+  message,
   servingLeader,
   waitUntil,
   withTimeout,
@@ -45,24 +46,17 @@ export const zkLeaderKill: Drill = {
     ko: '주키퍼 리더가 죽으면 어떻게 될까요?',
   },
   choices: [
-    {
-      id: 'a',
-      text: {
-        en: 'The survivors elect a new leader within a few seconds and serve again',
-        ko: '남은 서버들이 몇 초 안에 새 리더를 뽑고 다시 요청을 처리한다',
-      },
-    },
-    {
-      id: 'b',
-      text: {
-        en: 'The ensemble stops until the old leader comes back',
-        ko: '옛 리더가 돌아올 때까지 앙상블이 멈춘다',
-      },
-    },
-    {
-      id: 'c',
-      text: { en: 'Every server becomes a leader of its own', ko: '모든 서버가 각자 리더가 된다' },
-    },
+    choice(
+      'a',
+      'The survivors elect a new leader within a few seconds and serve again',
+      '남은 서버들이 몇 초 안에 새 리더를 뽑고 다시 요청을 처리한다',
+    ),
+    choice(
+      'b',
+      'The ensemble stops until the old leader comes back',
+      '옛 리더가 돌아올 때까지 앙상블이 멈춘다',
+    ),
+    choice('c', 'Every server becomes a leader of its own', '모든 서버가 각자 리더가 된다'),
   ],
   needs: { zookeepers: 3, brokers: 0 },
   async run({ lab, info, step }): Promise<DrillOutcome> {
@@ -107,7 +101,7 @@ export const zkLeaderKill: Drill = {
       },
       ELECTION_DEADLINE_MS,
     ).catch((error: unknown) => {
-      failures.push(error instanceof Error ? error.message : String(error));
+      failures.push(message(error));
       return undefined;
     });
     const tolerates = Math.floor((zks.length - 1) / 2);
@@ -148,27 +142,13 @@ export const zkQuorumLoss: Drill = {
     ko: '3대 앙상블에서 1대를 잃은 뒤, 그리고 2대를 잃은 뒤에도 클라이언트가 쓸 수 있을까요?',
   },
   choices: [
-    {
-      id: 'a',
-      text: {
-        en: 'Yes, then yes (the last server serves alone)',
-        ko: '예, 그리고 예 (마지막 서버가 혼자 처리)',
-      },
-    },
-    {
-      id: 'b',
-      text: {
-        en: 'Yes, then no (writes stop without a majority)',
-        ko: '예, 그리고 아니요 (과반 없이는 쓰기가 멈춘다)',
-      },
-    },
-    {
-      id: 'c',
-      text: {
-        en: 'No, then no (any failure stops writes)',
-        ko: '아니요, 그리고 아니요 (한 대라도 죽으면 멈춘다)',
-      },
-    },
+    choice('a', 'Yes, then yes (the last server serves alone)', '예, 그리고 예 (마지막 서버가 혼자 처리)'),
+    choice(
+      'b',
+      'Yes, then no (writes stop without a majority)',
+      '예, 그리고 아니요 (과반 없이는 쓰기가 멈춘다)',
+    ),
+    choice('c', 'No, then no (any failure stops writes)', '아니요, 그리고 아니요 (한 대라도 죽으면 멈춘다)'),
   ],
   needs: { zookeepers: 3, brokers: 0 },
   async run({ lab, info, step }): Promise<DrillOutcome> {
@@ -309,27 +289,17 @@ export const zkFollowerPause: Drill = {
     ko: '응답하지 않는 팔로워를 리더는 어떻게 하고, 클라이언트는 계속 쓸 수 있을까요?',
   },
   choices: [
-    {
-      id: 'a',
-      text: {
-        en: 'Writes stop until the follower answers again',
-        ko: '팔로워가 다시 응답할 때까지 쓰기가 멈춘다',
-      },
-    },
-    {
-      id: 'b',
-      text: {
-        en: 'After syncLimit × tickTime the leader drops it; writes go on with the others; resumed, it syncs and rejoins',
-        ko: 'syncLimit × tickTime이 지나면 리더가 그 팔로워를 내보내고, 나머지와 쓰기를 계속한다. 재개되면 동기화해 돌아온다',
-      },
-    },
-    {
-      id: 'c',
-      text: {
-        en: 'The leader waits for it forever, but writes go on',
-        ko: '리더는 영원히 기다리지만 쓰기는 계속된다',
-      },
-    },
+    choice('a', 'Writes stop until the follower answers again', '팔로워가 다시 응답할 때까지 쓰기가 멈춘다'),
+    choice(
+      'b',
+      'After syncLimit × tickTime the leader drops it; writes go on with the others; resumed, it syncs and rejoins',
+      'syncLimit × tickTime이 지나면 리더가 그 팔로워를 내보내고, 나머지와 쓰기를 계속한다. 재개되면 동기화해 돌아온다',
+    ),
+    choice(
+      'c',
+      'The leader waits for it forever, but writes go on',
+      '리더는 영원히 기다리지만 쓰기는 계속된다',
+    ),
   ],
   needs: { zookeepers: 3, brokers: 0 },
   async run({ lab, info, step }): Promise<DrillOutcome> {
@@ -385,7 +355,7 @@ export const zkFollowerPause: Drill = {
         () => {
           droppedMs = Date.now() - pause.signalledAt;
         },
-        (error: unknown) => failures.push(error instanceof Error ? error.message : String(error)),
+        (error: unknown) => failures.push(message(error)),
       );
       step({
         en: `the leader dropped ${follower.name} after ${droppedMs ?? '?'} ms`,
@@ -408,7 +378,7 @@ export const zkFollowerPause: Drill = {
         () => {
           rejoinMs = Date.now() - resume.signalledAt;
         },
-        (error: unknown) => failures.push(error instanceof Error ? error.message : String(error)),
+        (error: unknown) => failures.push(message(error)),
       );
       step({
         en: `resumed; ${follower.name} synced and follows again after ${rejoinMs ?? '?'} ms`,

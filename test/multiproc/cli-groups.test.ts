@@ -57,25 +57,23 @@ describe('console-consumer --group and consumer-groups against a broker process'
     await zk?.stop();
   });
 
+  /** `kzlab console-consumer` on 'events' as a member of `group`. */
+  const consumerArgv = (group: string, ...args: string[]) => [
+    'console-consumer',
+    '--bootstrap-server',
+    bootstrap,
+    '--topic',
+    'events',
+    '--group',
+    group,
+    ...args,
+  ];
   const groups = (...args: string[]) =>
     runCli(['consumer-groups', '--bootstrap-server', bootstrap, ...args], { deadlineMs: 30_000 });
 
   it('console-consumer --group reads from the beginning, commits what it printed; consumer-groups shows the lag', async () => {
     const first = await runCli(
-      [
-        'console-consumer',
-        '--bootstrap-server',
-        bootstrap,
-        '--topic',
-        'events',
-        '--group',
-        'readers',
-        '--from-beginning',
-        '--max-messages',
-        '4',
-        '--property',
-        'print.key=true',
-      ],
+      consumerArgv('readers', '--from-beginning', '--max-messages', '4', '--property', 'print.key=true'),
       { deadlineMs: 40_000 },
     );
     expect(first.code, first.stderr).toBe(0);
@@ -90,17 +88,9 @@ describe('console-consumer --group and consumer-groups against a broker process'
     expect(described.code, described.stderr).toBe(0);
     const lines = described.stdout.trimEnd().split('\n');
     expect(lines.slice(0, 3)).toEqual(['', "Consumer group 'readers' has no active members.", '']);
-    expect(lines[3]!.split(/ +/)).toEqual([
-      'GROUP',
-      'TOPIC',
-      'PARTITION',
-      'CURRENT-OFFSET',
-      'LOG-END-OFFSET',
-      'LAG',
-      'CONSUMER-ID',
-      'HOST',
-      'CLIENT-ID',
-    ]);
+    expect(lines[3]!.split(/ +/)).toEqual(
+      'GROUP TOPIC PARTITION CURRENT-OFFSET LOG-END-OFFSET LAG CONSUMER-ID HOST CLIENT-ID'.split(' '),
+    );
     const rows = lines.slice(4).map((line) => line.split(/ +/));
     expect(rows.map((row) => [row[0], row[1], row[2], row[6], row[7], row[8]])).toEqual([
       ['readers', 'events', '0', '-', '-', '-'],
@@ -113,19 +103,7 @@ describe('console-consumer --group and consumer-groups against a broker process'
 
     // The next run of the group prints the other two records.
     const second = await runCli(
-      [
-        'console-consumer',
-        '--bootstrap-server',
-        bootstrap,
-        '--topic',
-        'events',
-        '--group',
-        'readers',
-        '--max-messages',
-        '2',
-        '--property',
-        'print.key=true',
-      ],
+      consumerArgv('readers', '--max-messages', '2', '--property', 'print.key=true'),
       { deadlineMs: 40_000 },
     );
     expect(second.code, second.stderr).toBe(0);
@@ -161,16 +139,7 @@ describe('console-consumer --group and consumer-groups against a broker process'
   });
 
   it('consumer-groups --members and --state while a console-consumer is in the group', async () => {
-    const live = startCli([
-      'console-consumer',
-      '--bootstrap-server',
-      bootstrap,
-      '--topic',
-      'events',
-      '--group',
-      'watchers',
-      '--from-beginning',
-    ]);
+    const live = startCli(consumerArgv('watchers', '--from-beginning'));
     try {
       await live.waitForOutput(/(.*\n){6}/, 40_000);
       const members = await waitFor(

@@ -9,10 +9,11 @@ import { KafkaClientError } from '../../../client/network/errors.ts';
 import { defineCommand } from '../command.ts';
 import { UsageError } from '../flags.ts';
 import {
+  assignIntegerProperties,
   BOOTSTRAP_SERVER_FLAG,
   booleanProperty,
+  choiceProperty,
   bootstrapServers,
-  integerProperty,
   parseProperties,
   propertyFlag,
   requireFlag,
@@ -284,12 +285,9 @@ function consumerOptions(
   fromBeginning: boolean,
   properties: ReadonlyMap<string, string>,
 ): ConsumerOptions {
-  const reset = properties.get('auto.offset.reset') ?? (fromBeginning ? 'earliest' : 'latest');
-  if (reset !== 'earliest' && reset !== 'latest') {
-    throw new UsageError(
-      `property auto.offset.reset must be earliest or latest, got ${JSON.stringify(reset)}`,
-    );
-  }
+  const reset =
+    choiceProperty(properties, 'auto.offset.reset', ['earliest', 'latest']) ??
+    (fromBeginning ? 'earliest' : 'latest');
   const options: ConsumerOptions = {
     brokers,
     groupId,
@@ -297,28 +295,20 @@ function consumerOptions(
     autoOffsetReset: reset,
     autoCommit: booleanProperty(properties, 'enable.auto.commit', true),
   };
-  const strategy = properties.get('partition.assignment.strategy');
-  if (strategy !== undefined) {
-    const names = ['range', 'roundrobin', 'sticky', 'cooperative-sticky'] as const;
-    const name = names.find((candidate) => candidate === strategy);
-    if (name === undefined) {
-      throw new UsageError(
-        `property partition.assignment.strategy must be one of ${names.join(', ')}, got ${JSON.stringify(strategy)}`,
-      );
-    }
-    options.assignors = [name];
-  }
-  const numbers: [string, keyof ConsumerOptions, number][] = [
+  const strategy = choiceProperty(properties, 'partition.assignment.strategy', [
+    'range',
+    'roundrobin',
+    'sticky',
+    'cooperative-sticky',
+  ]);
+  if (strategy !== undefined) options.assignors = [strategy];
+  assignIntegerProperties(options, properties, [
     ['auto.commit.interval.ms', 'autoCommitIntervalMs', 1],
     ['session.timeout.ms', 'sessionTimeoutMs', 1],
     ['heartbeat.interval.ms', 'heartbeatIntervalMs', 1],
     ['fetch.max.wait.ms', 'fetchMaxWaitMs', 0],
     ['max.poll.records', 'maxPollRecords', 1],
     ['request.timeout.ms', 'requestTimeoutMs', 1],
-  ];
-  for (const [key, option, min] of numbers) {
-    const value = integerProperty(properties, key, min);
-    if (value !== undefined) (options as unknown as Record<string, number>)[option] = value;
-  }
+  ]);
   return options;
 }

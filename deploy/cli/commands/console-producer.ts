@@ -9,10 +9,11 @@ import type { CompressionType } from '../../../client/protocol/records/codecs.ts
 import { defineCommand } from '../command.ts';
 import { UsageError } from '../flags.ts';
 import {
+  assignIntegerProperties,
   BOOTSTRAP_SERVER_FLAG,
   booleanProperty,
+  choiceProperty,
   bootstrapServers,
-  integerProperty,
   parseProperties,
   propertyFlag,
   requireFlag,
@@ -165,25 +166,11 @@ function producerOptions(
       throw new UsageError(`property acks must be 0, 1, all or -1, got ${JSON.stringify(acks)}`);
     options.acks = parsed;
   }
-  const compression = properties.get('compression.type');
-  if (compression !== undefined) {
-    if (!COMPRESSION_TYPES.includes(compression as CompressionType)) {
-      throw new UsageError(
-        `property compression.type must be one of ${COMPRESSION_TYPES.join(', ')}, got ${JSON.stringify(compression)}`,
-      );
-    }
-    options.compression = compression as CompressionType;
-  }
-  const partitioner = properties.get('partitioner');
-  if (partitioner !== undefined) {
-    if (partitioner !== 'sticky' && partitioner !== 'round-robin') {
-      throw new UsageError(
-        `property partitioner must be sticky or round-robin, got ${JSON.stringify(partitioner)}`,
-      );
-    }
-    options.partitioner = partitioner;
-  }
-  const numbers: [string, keyof ProducerOptions, number][] = [
+  const compression = choiceProperty(properties, 'compression.type', COMPRESSION_TYPES);
+  if (compression !== undefined) options.compression = compression;
+  const partitioner = choiceProperty(properties, 'partitioner', ['sticky', 'round-robin']);
+  if (partitioner !== undefined) options.partitioner = partitioner;
+  assignIntegerProperties(options, properties, [
     ['linger.ms', 'lingerMs', 0],
     ['batch.size', 'batchSize', 1],
     ['request.timeout.ms', 'requestTimeoutMs', 1],
@@ -191,10 +178,6 @@ function producerOptions(
     ['max.block.ms', 'maxBlockMs', 0],
     ['retries', 'retries', 0],
     ['retry.backoff.ms', 'retryBackoffMs', 0],
-  ];
-  for (const [key, option, min] of numbers) {
-    const value = integerProperty(properties, key, min);
-    if (value !== undefined) (options as unknown as Record<string, number>)[option] = value;
-  }
+  ]);
   return options;
 }

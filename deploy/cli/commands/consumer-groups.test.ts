@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 import { Admin, Consumer, Producer } from '../../../client/index.ts';
 import { startFakeCluster, type FakeCluster } from '../../../client/network/test-support/fake-cluster.ts';
-import type { CliIo } from '../command.ts';
+import { fakeIo } from '../test-support/fake-io.ts';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, main } from '../main.ts';
 import { formatTable } from './consumer-groups.ts';
 
@@ -14,24 +14,15 @@ let cluster: FakeCluster;
 let bootstrap = '';
 const closers: (() => Promise<void>)[] = [];
 
-function fakeIo(): CliIo & { out: string[]; err: string[] } {
-  const out: string[] = [];
-  const err: string[] = [];
-  const notLoaded = (): Promise<never> => Promise.reject(new Error('no module loads here'));
-  return {
-    out,
-    err,
-    stdout: (text) => out.push(text),
-    stderr: (text) => err.push(text),
-    cwd: '/nonexistent',
-    modules: { zookeeperMain: notLoaded, zkBench: notLoaded },
-  };
-}
-
 async function kzlab(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
   const io = fakeIo();
   const code = await main(argv, io);
   return { code, out: io.out.join('\n'), err: io.err.join('\n') };
+}
+
+/** `kzlab consumer-groups --bootstrap-server <the fake cluster> …argv`. */
+function groups(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  return kzlab('consumer-groups', '--bootstrap-server', bootstrap, ...argv);
 }
 
 async function produce(topic: string, perPartition: readonly number[]): Promise<void> {
@@ -70,6 +61,17 @@ async function member(groupId: string, topic: string, count: number): Promise<Co
   return consumer;
 }
 
+/** Each `consumer-groups` command line of `cases` exits 2 with its message and the hint to --help. */
+async function expectUsageErrors(cases: readonly (readonly [string[], string])[]): Promise<void> {
+  for (const [argv, message] of cases) {
+    const result = await groups(...argv);
+    expect(result.code, argv.join(' ')).toBe(EXIT_USAGE);
+    expect(result.err).toBe(
+      `kzlab consumer-groups: ${message}\nRun 'kzlab consumer-groups --help' for usage.`,
+    );
+  }
+}
+
 beforeEach(async () => {
   cluster = await startFakeCluster({ brokers: 2, topics: { orders: 2, other: 1 } });
   bootstrap = cluster.bootstrap.join(',');
@@ -87,34 +89,17 @@ describe('kzlab consumer-groups', () => {
     const consumer = await member('billing', 'orders', 5);
     await produce('orders', [2, 0]); // lag 2 on partition 0
 
-    const list = await kzlab('consumer-groups', '--bootstrap-server', bootstrap, '--list');
+    const list = await groups('--list');
     expect(list).toMatchObject({ code: EXIT_OK, out: 'billing', err: '' });
 
-    const described = await kzlab(
-      'consumer-groups',
-      '--bootstrap-server',
-      bootstrap,
-      '--describe',
-      '--group',
-      'billing',
-    );
+    const described = await groups('--describe', '--group', 'billing');
     expect(described.err).toBe('');
     expect(described.code).toBe(EXIT_OK);
     const memberId = consumer.groupMetadata()!.memberId;
     const lines = described.out.split('\n');
     expect(lines[0]).toBe('');
     expect(lines.slice(1).map((line) => line.split(/ +/))).toEqual([
-      [
-        'GROUP',
-        'TOPIC',
-        'PARTITION',
-        'CURRENT-OFFSET',
-        'LOG-END-OFFSET',
-        'LAG',
-        'CONSUMER-ID',
-        'HOST',
-        'CLIENT-ID',
-      ],
+      'GROUP TOPIC PARTITION CURRENT-OFFSET LOG-END-OFFSET LAG CONSUMER-ID HOST CLIENT-ID'.split(' '),
       ['billing', 'orders', '0', '3', '5', '2', memberId, '/127.0.0.1', 'billing-app'],
       ['billing', 'orders', '1', '2', '2', '0', memberId, '/127.0.0.1', 'billing-app'],
     ]);
@@ -122,16 +107,7 @@ describe('kzlab consumer-groups', () => {
     const column = lines[1]!.indexOf('CURRENT-OFFSET');
     expect(lines[2]!.slice(column, column + 2)).toBe('3 ');
 
-    const members = await kzlab(
-      'consumer-groups',
-      '--bootstrap-server',
-      bootstrap,
-      '--describe',
-      '--group',
-      'billing',
-      '--members',
-      '--verbose',
-    );
+    const members = await groups('--describe', '--group', 'billing', '--members', '--verbose');
     expect(members.code).toBe(EXIT_OK);
     expect(
       members.out
@@ -143,15 +119,7 @@ describe('kzlab consumer-groups', () => {
       ['billing', memberId, '/127.0.0.1', 'billing-app', '2', 'orders(0,1)'],
     ]);
 
-    const state = await kzlab(
-      'consumer-groups',
-      '--bootstrap-server',
-      bootstrap,
-      '--describe',
-      '--group',
-      'billing',
-      '--state',
-    );
+    const state = await groups('--describe', '--group', 'billing', '--state');
     expect(state.code).toBe(EXIT_OK);
     const coordinator = cluster.brokers.find((broker) => broker.nodeId === 1)!;
     expect(
@@ -169,14 +137,7 @@ describe('kzlab consumer-groups', () => {
     await produce('orders', [4, 1]);
     const consumer = await member('idle', 'orders', 5);
     await consumer.close();
-    const described = await kzlab(
-      'consumer-groups',
-      '--bootstrap-server',
-      bootstrap,
-      '--describe',
-      '--group',
-      'idle',
-    );
+    const described = await groups('--describe', '--group', 'idle');
     expect(described.code).toBe(EXIT_OK);
     const lines = described.out.split('\n');
     expect(lines.slice(0, 3)).toEqual(['', "Consumer group 'idle' has no active members.", '']);
@@ -184,27 +145,12 @@ describe('kzlab consumer-groups', () => {
       ['idle', 'orders', '0', '4', '4', '0', '-', '-', '-'],
       ['idle', 'orders', '1', '1', '1', '0', '-', '-', '-'],
     ]);
-    const members = await kzlab(
-      'consumer-groups',
-      '--bootstrap-server',
-      bootstrap,
-      '--describe',
-      '--group',
-      'idle',
-      '--members',
-    );
+    const members = await groups('--describe', '--group', 'idle', '--members');
     expect(members.out).toBe("\nConsumer group 'idle' has no active members.");
   });
 
   it('an unknown group is an error, exit 1; --all-groups describes every group', async () => {
-    const unknown = await kzlab(
-      'consumer-groups',
-      '--bootstrap-server',
-      bootstrap,
-      '--describe',
-      '--group',
-      'nobody',
-    );
+    const unknown = await groups('--describe', '--group', 'nobody');
     expect(unknown).toMatchObject({
       code: EXIT_FAILURE,
       out: '',
@@ -214,7 +160,7 @@ describe('kzlab consumer-groups', () => {
     await produce('other', [1]);
     await member('a', 'other', 1);
     await member('b', 'other', 1);
-    const all = await kzlab('consumer-groups', '--bootstrap-server', bootstrap, '--describe', '--all-groups');
+    const all = await groups('--describe', '--all-groups');
     expect(all.code).toBe(EXIT_OK);
     expect(all.out.match(/^(a|b) +other +0 +1 +1 +0 /gm)).toHaveLength(2);
   });
@@ -234,13 +180,7 @@ describe('kzlab consumer-groups', () => {
       [['--describe', '--group', 'g', '--verbose'], '--verbose goes with --members'],
       [['--describe', '--group', 'g', '--all-groups'], '--group and --all-groups cannot be used together'],
     ];
-    for (const [argv, message] of cases) {
-      const result = await kzlab('consumer-groups', '--bootstrap-server', bootstrap, ...argv);
-      expect(result.code, argv.join(' ')).toBe(EXIT_USAGE);
-      expect(result.err).toBe(
-        `kzlab consumer-groups: ${message}\nRun 'kzlab consumer-groups --help' for usage.`,
-      );
-    }
+    await expectUsageErrors(cases);
   });
 });
 
@@ -259,16 +199,7 @@ describe('kzlab consumer-groups --reset-offsets', () => {
   it('dry run by default; --execute commits; --to-offset and --shift-by stay within the log', async () => {
     await produce('orders', [4, 2]);
     const consumer = await member('resets', 'orders', 6);
-    const reset = (...argv: string[]) =>
-      kzlab(
-        'consumer-groups',
-        '--bootstrap-server',
-        bootstrap,
-        '--reset-offsets',
-        '--group',
-        'resets',
-        ...argv,
-      );
+    const reset = (...argv: string[]) => groups('--reset-offsets', '--group', 'resets', ...argv);
 
     const active = await reset('--topic', 'orders', '--to-earliest', '--execute');
     expect(active).toMatchObject({
@@ -324,35 +255,30 @@ describe('kzlab consumer-groups --reset-offsets', () => {
       ],
       [['--describe', '--group', 'g', '--to-latest'], '--to-latest cannot be used with --describe'],
     ];
-    for (const [argv, message] of cases) {
-      const result = await kzlab('consumer-groups', '--bootstrap-server', bootstrap, ...argv);
-      expect(result.code, argv.join(' ')).toBe(EXIT_USAGE);
-      expect(result.err).toBe(
-        `kzlab consumer-groups: ${message}\nRun 'kzlab consumer-groups --help' for usage.`,
-      );
-    }
+    await expectUsageErrors(cases);
   });
 });
 
 describe('kzlab console-consumer --group', () => {
   it('reads as a group member, commits what it printed, and the next run goes on from there', async () => {
     await produce('orders', [3, 3]);
-    const first = await kzlab(
-      'console-consumer',
-      '--bootstrap-server',
-      bootstrap,
-      '--topic',
-      'orders',
-      '--group',
-      'cli',
-      '--from-beginning',
-      '--max-messages',
-      '4',
-      '--property',
-      'print.partition=true',
-      '--property',
-      'print.offset=true',
-    );
+    // A member of group 'cli' reading 'orders', printing each record's partition and offset.
+    const consume = (...argv: string[]) =>
+      kzlab(
+        'console-consumer',
+        '--bootstrap-server',
+        bootstrap,
+        '--topic',
+        'orders',
+        '--group',
+        'cli',
+        ...argv,
+        '--property',
+        'print.partition=true',
+        '--property',
+        'print.offset=true',
+      );
+    const first = await consume('--from-beginning', '--max-messages', '4');
     expect(first.code).toBe(EXIT_OK);
     const printed = first.out.split('\n');
     expect(printed).toHaveLength(4);
@@ -363,21 +289,7 @@ describe('kzlab console-consumer --group', () => {
     const committed = await admin.fetchOffsets('cli');
     expect(committed.reduce((sum, entry) => sum + Number(entry.offset), 0)).toBe(4);
 
-    const second = await kzlab(
-      'console-consumer',
-      '--bootstrap-server',
-      bootstrap,
-      '--topic',
-      'orders',
-      '--group',
-      'cli',
-      '--max-messages',
-      '2',
-      '--property',
-      'print.partition=true',
-      '--property',
-      'print.offset=true',
-    );
+    const second = await consume('--max-messages', '2');
     expect(second.code).toBe(EXIT_OK);
     // Together the two runs printed every record exactly once.
     expect([...printed, ...second.out.split('\n')].sort()).toEqual([
