@@ -357,6 +357,51 @@ describe('shapeState: brokers, controller, topics', () => {
     ]);
   });
 
+  it("segments: each replica lists its own broker's log directory and segment files", () => {
+    const withSegments = (
+      leo: string,
+      segments: { baseOffset: string; sizeBytes: number; file: string }[],
+    ) => ({
+      ...localPartition(0, 'leader', leo, leo),
+      dir: `/data/orders-0`,
+      segments,
+    });
+    const state = shapeState(
+      observation({
+        brokers: [
+          broker(1, [
+            withSegments('30', [
+              { baseOffset: '0', sizeBytes: 1024, file: '/data/b1/orders-0/00000000000000000000.log' },
+              { baseOffset: '20', sizeBytes: 300, file: '/data/b1/orders-0/00000000000000000020.log' },
+            ]),
+          ]),
+          broker(2, [
+            withSegments('20', [
+              { baseOffset: '0', sizeBytes: 1024, file: '/data/b2/orders-0/00000000000000000000.log' },
+            ]),
+          ]),
+          broker(3),
+        ],
+      }),
+    );
+    const replicas = state.topics[0].partitions[0].replicas;
+    expect(
+      replicas.map((r) => [r.broker, r.dir, r.segments.map((s) => [s.baseOffset, s.sizeBytes])]),
+    ).toEqual([
+      [
+        'broker1',
+        '/data/orders-0',
+        [
+          ['0', 1024],
+          ['20', 300],
+        ],
+      ],
+      ['broker2', '/data/orders-0', [['0', 1024]]],
+      ['broker3', null, []],
+    ]);
+    expect(replicas[1].segments[0].file).toBe('/data/b2/orders-0/00000000000000000000.log');
+  });
+
   it('a killed broker reports no offsets even if it did before', () => {
     const state = shapeState(
       observation({

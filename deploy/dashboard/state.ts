@@ -80,6 +80,17 @@ export interface BrokerPartitionAnswer {
   readonly logStartOffset: string;
   readonly logEndOffset: string;
   readonly highWatermark: string;
+  /** The partition's log directory on this broker. */
+  readonly dir?: string;
+  /** The log's segment files, oldest first. */
+  readonly segments?: readonly SegmentAnswer[];
+}
+
+/** One segment of a partition log: its first offset (decimal string), its `.log` file and size. */
+export interface SegmentAnswer {
+  readonly baseOffset: string;
+  readonly sizeBytes: number;
+  readonly file: string;
 }
 
 /** One znode as read by the tree reader. Longs as decimal strings, data as text (maybe cut short). */
@@ -217,6 +228,9 @@ export interface ReplicaState {
   readonly logStartOffset: string | null;
   readonly logEndOffset: string | null;
   readonly highWatermark: string | null;
+  /** The log directory on that broker and its segment files (empty when the broker did not say). */
+  readonly dir: string | null;
+  readonly segments: readonly SegmentAnswer[];
 }
 
 export interface PartitionState {
@@ -579,6 +593,12 @@ export function shapeTopics(tree: ZnodeTree | null, brokers: readonly BrokerObse
         logStartOffset: view?.logStartOffset ?? null,
         logEndOffset: view?.logEndOffset ?? null,
         highWatermark: view?.highWatermark ?? null,
+        dir: view?.dir ?? null,
+        segments: (view?.segments ?? []).map(({ baseOffset, sizeBytes, file }) => ({
+          baseOffset,
+          sizeBytes,
+          file,
+        })),
       };
     });
     const leader = entry.leader === null || entry.leader < 0 ? null : entry.leader;

@@ -125,6 +125,22 @@ describe.skipIf(skipUnlessAvailable(existsSync(CHROMIUM)))('the dashboard in Chr
     await expect.poll(() => page.getByTestId('controller').textContent()).toContain('Controller: broker1');
   });
 
+  it("a replica's segment files: folded under the partition's offsets, opened with a click", async () => {
+    const segments = page.getByTestId('segments-orders-0-broker1');
+    await segments.waitFor({ timeout: 15_000 });
+    expect(await segments.locator('summary').textContent()).toMatch(
+      /^1 segment\(s\) · \d+(\.\d)? (B|KiB|MiB)$/,
+    );
+    await segments.locator('summary').click();
+    await expect.poll(() => segments.evaluate((element) => (element as HTMLDetailsElement).open)).toBe(true);
+    const text = await segments.textContent();
+    expect(text).toContain('00000000000000000000.log');
+    expect(text).toMatch(/orders-0/);
+    expect(text).toContain('active');
+    await segments.scrollIntoViewIfNeeded();
+    await page.screenshot({ path: path.join(shots, '0-segments.png') });
+  });
+
   it('the znode tree explains the Kafka znodes and shows their data and Stat', async () => {
     const state = page.getByTestId('znode-/brokers/topics/orders/partitions/0/state');
     await state.waitFor({ timeout: 15_000 });
@@ -299,9 +315,9 @@ describe.skipIf(skipUnlessAvailable(existsSync(CHROMIUM)))('the dashboard in Chr
       await page.getByTestId('panel-groups').screenshot({ path: path.join(shots, '6-consumer-groups.png') });
       // The 50 partitions of __consumer_offsets are folded away, after the learner's topics.
       expect(await page.getByTestId('topic-__consumer_offsets').getAttribute('open')).toBeNull();
-      expect(await page.getByTestId('topic-__consumer_offsets').locator('summary').textContent()).toContain(
-        'internal topic, 50 partition(s)',
-      );
+      expect(
+        await page.getByTestId('topic-__consumer_offsets').locator(':scope > summary').textContent(),
+      ).toContain('internal topic, 50 partition(s)');
     } finally {
       await producer.close();
       await consumer.close();

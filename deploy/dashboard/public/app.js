@@ -276,9 +276,40 @@ function offsetBars(partition) {
             ? ` · ${esc(t('topics.lag', { lag: leaderLeo - leo }))}`
             : ''
         }</span>
-      </div>`;
+      </div>${segmentList(partition, replica)}`;
     })
     .join('');
+}
+
+/** Replicas (`topic-partition-broker`) whose segment list the learner opened; kept across redraws. */
+const openSegments = new Set();
+
+function formatBytes(bytes) {
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KiB`;
+  return `${(bytes / (1024 * 1024)).toFixed(1)} MiB`;
+}
+
+/** A replica's log on its broker: the directory and each segment file (base offset, size), folded. */
+function segmentList(partition, replica) {
+  if (replica.segments.length === 0) return '';
+  const key = `${partition.topic}-${partition.partition}-${replica.broker}`;
+  const total = replica.segments.reduce((sum, segment) => sum + segment.sizeBytes, 0);
+  const rows = replica.segments
+    .map((segment, index) => {
+      const file = segment.file.slice(segment.file.lastIndexOf('/') + 1);
+      const active = index === replica.segments.length - 1;
+      return `<tr><td class="mono">${esc(segment.baseOffset)}</td><td class="mono" title="${esc(segment.file)}">${esc(file)}${
+        active ? ` <span class="chip">${esc(t('segments.active'))}</span>` : ''
+      }</td><td class="mono num">${esc(formatBytes(segment.sizeBytes))}</td></tr>`;
+    })
+    .join('');
+  return `<details class="segments" data-segments="${esc(key)}" data-testid="segments-${esc(key)}" ${openSegments.has(key) ? 'open' : ''}>
+    <summary title="${esc(t('segments.help'))}">${esc(t('segments.summary', { count: replica.segments.length, size: formatBytes(total) }))}</summary>
+    <div class="muted mono segments-dir">${esc(replica.dir ?? '')}</div>
+    <table><thead><tr><th>${esc(t('segments.baseOffset'))}</th><th>${esc(t('segments.file'))}</th><th>${esc(t('segments.size'))}</th></tr></thead>
+    <tbody>${rows}</tbody></table>
+  </details>`;
 }
 
 function renderTopics() {
@@ -799,6 +830,12 @@ $('drill-select').addEventListener('change', (event) => {
 document.addEventListener(
   'toggle',
   (event) => {
+    const segments = event.target instanceof Element ? event.target.getAttribute('data-segments') : null;
+    if (segments !== null) {
+      if (event.target.open) openSegments.add(segments);
+      else openSegments.delete(segments);
+      return;
+    }
     const name = event.target instanceof Element ? event.target.getAttribute('data-topic') : null;
     if (name === null) return;
     if (event.target.open) openTopics.add(name);

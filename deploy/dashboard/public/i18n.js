@@ -200,6 +200,13 @@ const en = {
   'heal.all.toast': 'all links',
   'quorum.majority': 'a majority: {majority} of {size}',
   'topics.lag': 'lag {lag}',
+  'segments.summary': '{count} segment(s) · {size}',
+  'segments.help':
+    "This replica's log on its broker's disk: one .log file per segment, named by the first offset it holds; only the last (active) segment is written to, older ones are deleted whole by retention.",
+  'segments.baseOffset': 'base offset',
+  'segments.file': 'file',
+  'segments.size': 'size',
+  'segments.active': 'active',
   'expect.zk.kill.leader':
     'Expect: the followers lose their leader, go LOOKING and elect a new one with a higher epoch. No writes meanwhile.',
   'expect.zk.kill.follower':
@@ -535,6 +542,13 @@ const ko = {
   'heal.all.toast': '모든 링크',
   'quorum.majority': '과반수: {size}대 중 {majority}대',
   'topics.lag': '지연 {lag}',
+  'segments.summary': '세그먼트 {count}개 · {size}',
+  'segments.help':
+    '브로커 디스크에 있는 이 레플리카의 로그: 세그먼트마다 .log 파일 하나, 이름은 그 안의 첫 오프셋입니다. 마지막(활성) 세그먼트에만 쓰고, 오래된 세그먼트는 보존 정책에 따라 통째로 삭제됩니다.',
+  'segments.baseOffset': '시작 오프셋',
+  'segments.file': '파일',
+  'segments.size': '크기',
+  'segments.active': '활성',
   'expect.zk.kill.leader':
     '예상: 팔로워들이 리더를 잃고 LOOKING이 되어, 더 높은 에포크로 새 리더를 선출합니다. 그동안 쓰기는 멈춥니다.',
   'expect.zk.kill.follower':
