@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
 import type { ClusterEvent } from '../cluster/handle.ts';
-import { parseQuorum, parseSrvrJson } from './poller.ts';
+import { parseCons, parseExactJson, parseQuorum, parseSrvrJson, parseWatchesByPath } from './poller.ts';
 import {
   changedSections,
   formatZxid,
@@ -584,6 +584,65 @@ describe('AdminServer answers', () => {
     expect(parsed.quorum).toMatchObject({ myid: 2, state: 'FOLLOWING', currentEpoch: 3, leader: 1 });
     expect(parseQuorum({ error: 'standalone server', command: 'quorum' })).toEqual({});
     expect(parseQuorum({ command: 'quorum', error: 'Unknown command: quorum' })).toEqual({});
+  });
+
+  it('cons and watches_by_path: 64-bit session ids keep every digit and come out as hex, like ephemeralOwner', () => {
+    // 0x1000a5c7e2d0001 = 72068986408075265 (> 2^53: a double would round it).
+    const cons = parseExactJson(`{
+  "connections" : [ {
+    "remote_socket_address" : "127.0.0.1:40102",
+    "session_id" : 72068986408075265,
+    "session_timeout" : 18000,
+    "last_zxid" : -1,
+    "avg_latency" : 0.5
+  }, {
+    "remote_socket_address" : "127.0.0.1:40104",
+    "session_id" : 0
+  } ],
+  "secure_connections" : [ ],
+  "command" : "connections",
+  "error" : null
+}`);
+    expect(parseCons(cons)).toEqual([
+      { sessionId: '0x1000a5c7e2d0001', timeoutMs: 18000, remote: '127.0.0.1:40102' },
+    ]);
+    // Digits inside strings (escaped quotes too) stay as they are; small numbers stay numbers.
+    expect(
+      parseExactJson(String.raw`{"p":"/a \"72069455466037249","n":[-1,2.5e3,72069455466037249]}`),
+    ).toEqual({
+      p: '/a "72069455466037249',
+      n: [-1, 2500, '72069455466037249'],
+    });
+    const watches = parseExactJson(
+      '{ "path_to_session_ids" : { "/controller" : [ 72068986408075265, 72068986408075266 ] }, "command" : "watches_by_path" }',
+    );
+    expect(parseWatchesByPath(watches)).toEqual({
+      '/controller': ['0x1000a5c7e2d0001', '0x1000a5c7e2d0002'],
+    });
+  });
+
+  it('each server lists its sessions and watches (sorted); a server that is down lists none', () => {
+    const withSessions = (observation: ZooKeeperObservation): ZooKeeperObservation => ({
+      ...observation,
+      sessions: [
+        { sessionId: '0x20000b', timeoutMs: 6000, remote: '127.0.0.1:2' },
+        { sessionId: '0x1000a', timeoutMs: 18000, remote: '127.0.0.1:1' },
+      ],
+      watchesByPath: { '/controller': ['0x20000b', '0x1000a'], '/brokers/ids/1': ['0x1000a'] },
+    });
+    const ensemble = shapeEnsemble(
+      [
+        withSessions(quorumPeer('zk1', 1, 'LEADING')),
+        { ...withSessions(quorumPeer('zk2', 2, 'FOLLOWING')), process: 'killed' },
+      ],
+      [],
+    );
+    expect(ensemble.servers[0].sessions.map((session) => session.sessionId)).toEqual(['0x1000a', '0x20000b']);
+    expect(ensemble.servers[0].watches).toEqual([
+      { path: '/brokers/ids/1', sessions: ['0x1000a'] },
+      { path: '/controller', sessions: ['0x1000a', '0x20000b'] },
+    ]);
+    expect(ensemble.servers[1]).toMatchObject({ role: 'DOWN', sessions: [], watches: [] });
   });
 
   it("srvr: ZooKeeper 3.8's JSON; not serving gives looking", () => {

@@ -44,8 +44,20 @@ export interface ZooKeeperObservation {
   readonly clientPort: number;
   readonly quorum?: QuorumAnswer;
   readonly srvr?: SrvrAnswer;
+  /** AdminServer `cons`: the client sessions connected to this server. */
+  readonly sessions?: readonly SessionAnswer[];
+  /** AdminServer `watches_by_path`: data watches set through this server, path → session ids (hex). */
+  readonly watchesByPath?: Readonly<Record<string, readonly string[]>>;
   /** Why the AdminServer gave nothing (refused, timeout). */
   readonly error?: string;
+}
+
+/** One connection of AdminServer `cons`: its session (hex, as ephemeralOwner is written) and timeout. */
+export interface SessionAnswer {
+  readonly sessionId: string;
+  readonly timeoutMs: number;
+  /** The client's address and port. */
+  readonly remote: string;
 }
 
 /** A broker's admin HTTP answers (broker/admin-http/broker-admin-view.ts), the fields used here. */
@@ -174,6 +186,10 @@ export interface ZooKeeperServerState {
     readonly lastHeardAgoSeconds: number;
   }[];
   readonly connections: number | null;
+  /** The client sessions connected to this server, by session id. */
+  readonly sessions: readonly SessionAnswer[];
+  /** The data watches clients set through this server: path → the watching sessions, by path. */
+  readonly watches: readonly { readonly path: string; readonly sessions: readonly string[] }[];
   readonly nodeCount: number | null;
   /** This server's peer links are cut by a partition (some link from or to it is not ok). */
   readonly cutOff: boolean;
@@ -284,6 +300,12 @@ export function formatZxid(zxid: string | number | bigint): string {
   return `${value >> 32n}:${value & 0xffff_ffffn}`;
 }
 
+/** Two `0x…` session ids in numeric order. */
+function compareHex(a: string, b: string): number {
+  const difference = BigInt(a) - BigInt(b);
+  return difference < 0n ? -1 : difference > 0n ? 1 : 0;
+}
+
 /** A strict majority of `size`. */
 export function majorityOf(size: number): number {
   return Math.floor(size / 2) + 1;
@@ -353,6 +375,14 @@ export function shapeEnsemble(
             }))
           : [],
       connections: alive ? (observation.srvr?.connections ?? null) : null,
+      sessions: alive
+        ? [...(observation.sessions ?? [])].sort((a, b) => compareHex(a.sessionId, b.sessionId))
+        : [],
+      watches: alive
+        ? Object.entries(observation.watchesByPath ?? {})
+            .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+            .map(([path, sessions]) => ({ path, sessions: [...sessions].sort(compareHex) }))
+        : [],
       nodeCount: alive ? (observation.srvr?.nodeCount ?? null) : null,
       cutOff: links.some((link) => link.from === observation.name || link.to === observation.name),
       cutFrom: [

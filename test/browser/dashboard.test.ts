@@ -150,6 +150,27 @@ describe.skipIf(skipUnlessAvailable(existsSync(CHROMIUM)))('the dashboard in Chr
     expect(await page.getByTestId('znode-help').textContent()).toContain('broker epoch');
     // An ephemeral znode: its owner is a session, not 0x0.
     expect(await page.getByTestId('znode-detail').textContent()).toMatch(/owned by session 0x[0-9a-f]+/);
+    // The owning session: the broker's, connected to one of the servers, with its negotiated timeout.
+    const owner = page.getByTestId('znode-owner');
+    await expect
+      .poll(() => owner.textContent())
+      .toMatch(/^Session 0x[0-9a-f]+: timeout \d+ ms, connected to zk[123] from 127\.0\.0\.1:\d+\./);
+    const [, session, server] = /Session (0x[0-9a-f]+): .* connected to (zk\d)/.exec(
+      (await owner.textContent())!,
+    )!;
+    expect(await page.getByTestId('znode-detail').textContent()).toContain(`owned by session ${session}`);
+    // That server's sessions list has it, owning the registration.
+    const sessions = page.getByTestId(`sessions-${server}`);
+    await sessions.locator('summary').click();
+    expect(await sessions.getByTestId(`session-${session}`).textContent()).toContain('/brokers/ids/1');
+    // The controller watches /controller (exists with a watch) through its session's server.
+    await page.getByTestId('znode-/controller').click();
+    await expect
+      .poll(() => page.getByTestId('znode-watchers').textContent())
+      .toContain(`${session} via ${server}`);
+    // Back to the registration: the Korean test reads its explanation.
+    await page.getByTestId('znode-/brokers/ids/1').click();
+    await expect.poll(() => page.getByTestId('znode-path').textContent()).toBe('/brokers/ids/1');
     await screenshot('1-english');
   });
 

@@ -197,6 +197,7 @@ function renderEnsemble() {
                 )
                 .join('')}</ul>`
         }
+        ${sessionList(server)}
         <footer>
           <span class="process process-${server.process}">${esc(t(`process.${server.process}`))}${server.pid ? ` · pid ${server.pid}` : ''}</span>
           ${server.cutOff ? `<span class="chip cut" data-testid="cut-${esc(server.name)}" title="${esc(t('cutoff.help'))}">✂ ${esc(t('cutoff', { peers: server.cutFrom.join(', ') }))}</span>` : ''}
@@ -206,6 +207,40 @@ function renderEnsemble() {
       return [server.name, html];
     }),
   );
+}
+
+/** Servers whose sessions list the learner opened; kept across redraws. */
+const openSessions = new Set();
+
+/** The ephemeral znodes of each session, from the tree: session id (hex) → paths. */
+function ephemeralsBySession() {
+  const owned = new Map();
+  for (const node of state?.tree?.nodes ?? []) {
+    if (node.stat.ephemeralOwner === '0x0') continue;
+    if (!owned.has(node.stat.ephemeralOwner)) owned.set(node.stat.ephemeralOwner, []);
+    owned.get(node.stat.ephemeralOwner).push(node.path);
+  }
+  return owned;
+}
+
+/** The client sessions connected to a server (AdminServer `cons`), each with its timeout and ephemerals. */
+function sessionList(server) {
+  if (server.sessions.length === 0) return '';
+  const owned = ephemeralsBySession();
+  const items = server.sessions
+    .map((session) => {
+      const paths = owned.get(session.sessionId) ?? [];
+      return `<li data-testid="session-${esc(session.sessionId)}"><code>${esc(session.sessionId)}</code> <span class="muted">${esc(t('sessions.timeout', { seconds: session.timeoutMs / 1000 }))} · ${esc(t('sessions.from', { remote: session.remote }))}</span>${
+        paths.length === 0
+          ? ''
+          : `<div class="session-ephemerals">${esc(t('sessions.ephemerals'))} ${paths.map((path) => `<code>${esc(path)}</code>`).join(' ')}</div>`
+      }</li>`;
+    })
+    .join('');
+  return `<details class="sessions" data-sessions="${esc(server.name)}" data-testid="sessions-${esc(server.name)}" ${openSessions.has(server.name) ? 'open' : ''}>
+    <summary title="${esc(t('sessions.help'))}">${esc(t('sessions.summary', { count: server.sessions.length }))}</summary>
+    <ul>${items}</ul>
+  </details>`;
 }
 
 function renderBrokers() {
@@ -432,6 +467,49 @@ function renderTree() {
   renderZnode(byPath.get(selectedZnode));
 }
 
+/** Where an ephemeral znode's owning session is connected, with its timeout (from every server's `cons`). */
+function ownerSession(sessionId) {
+  for (const server of state?.ensemble.servers ?? []) {
+    const session = server.sessions.find((candidate) => candidate.sessionId === sessionId);
+    if (session)
+      return `<p class="znode-owner" data-testid="znode-owner">${esc(
+        t('tree.owner.session', {
+          session: sessionId,
+          timeout: session.timeoutMs,
+          server: server.name,
+          remote: session.remote,
+        }),
+      )}</p>`;
+  }
+  return `<p class="znode-owner muted" data-testid="znode-owner">${esc(t('tree.owner.gone', { session: sessionId }))}</p>`;
+}
+
+/** The sessions with a data watch on this path, and the server each set it through (`watches_by_path`). */
+function watchers(path) {
+  const entries = (state?.ensemble.servers ?? []).flatMap((server) =>
+    (server.watches.find((watch) => watch.path === path)?.sessions ?? []).map((session) => ({
+      session,
+      server: server.name,
+    })),
+  );
+  const body =
+    entries.length === 0
+      ? `<span class="muted">${esc(t('tree.watchers.none'))}</span>`
+      : entries
+          .map(
+            (entry) =>
+              `<code>${esc(entry.session)}</code> <span class="muted">${esc(t('tree.watcher.via', { server: entry.server }))}</span>`,
+          )
+          .join('<br>');
+  return `<h4 title="${esc(t('tree.watchers.help'))}">${esc(t('tree.watchers'))}</h4><p class="znode-watchers" data-testid="znode-watchers">${body}</p>`;
+}
+
+/** The selected znode's detail again (its sessions and watchers come with the ensemble section). */
+function refreshZnode() {
+  if (!state?.tree) return;
+  renderZnode(state.tree.nodes.find((node) => node.path === selectedZnode));
+}
+
 function renderZnode(node) {
   if (!node) {
     $('znode').innerHTML = `<p class="empty">${esc(t('tree.select'))}</p>`;
@@ -468,6 +546,8 @@ function renderZnode(node) {
         ? `<span class="chip eph">${esc(t('tree.ephemeral'))}</span> ${esc(t('tree.owner', { session: node.stat.ephemeralOwner }))}`
         : `<span class="chip">${esc(t('tree.persistent'))}</span>`
     }</p>
+    ${ephemeral ? ownerSession(node.stat.ephemeralOwner) : ''}
+    ${watchers(node.path)}
     <h4>${esc(t('tree.data'))}</h4>
     <pre class="znode-data">${data ? esc(data) : `<span class="muted">${esc(t('tree.nodata'))}</span>`}${node.truncated ? '\n…' : ''}</pre>
     <h4>${esc(t('tree.stat'))}</h4>
@@ -671,11 +751,11 @@ function renderAll() {
 
 const SECTION_RENDERERS = {
   lab: [renderFacts],
-  ensemble: [renderEnsemble, renderTimelineFilter],
+  ensemble: [renderEnsemble, renderTimelineFilter, refreshZnode],
   brokers: [renderBrokers, renderTimelineFilter],
   controller: [renderBrokers],
   topics: [renderTopics, () => clientPanels.renderTopicChoices()],
-  tree: [renderTree],
+  tree: [renderTree, renderEnsemble],
   links: [],
 };
 
@@ -830,6 +910,12 @@ $('drill-select').addEventListener('change', (event) => {
 document.addEventListener(
   'toggle',
   (event) => {
+    const sessions = event.target instanceof Element ? event.target.getAttribute('data-sessions') : null;
+    if (sessions !== null) {
+      if (event.target.open) openSessions.add(sessions);
+      else openSessions.delete(sessions);
+      return;
+    }
     const segments = event.target instanceof Element ? event.target.getAttribute('data-segments') : null;
     if (segments !== null) {
       if (event.target.open) openSegments.add(segments);

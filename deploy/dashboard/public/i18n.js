@@ -142,6 +142,21 @@ const en = {
   'tree.persistent': 'persistent',
   'tree.sequential': 'sequential',
   'tree.owner': 'owned by session {session}',
+  'tree.owner.session':
+    'Session {session}: timeout {timeout} ms, connected to {server} from {remote}. If it stays silent longer than its timeout, the session expires and this znode is deleted.',
+  'tree.owner.gone':
+    'Session {session} is connected to no server right now: it lives until its timeout runs out without a reconnect, then this znode goes.',
+  'tree.watchers': 'Data watches on this znode',
+  'tree.watchers.help':
+    "Sessions that asked to hear about the next change of this znode's data (exists/getData with a watch), per server they set it through (AdminServer watches_by_path). A watch fires once. Child watches (getChildren) are not listed.",
+  'tree.watchers.none': 'no session has a data watch here',
+  'tree.watcher.via': 'via {server}',
+  'sessions.summary': '{count} client session(s)',
+  'sessions.help':
+    'The client sessions connected to this server (AdminServer cons): id, negotiated timeout, client address, and the ephemeral znodes the session owns.',
+  'sessions.timeout': 'timeout {seconds} s',
+  'sessions.from': 'from {remote}',
+  'sessions.ephemerals': 'owns',
   'stat.czxid': 'zxid of the create',
   'stat.mzxid': 'zxid of the last data change',
   'stat.pzxid': 'zxid of the last child change',
@@ -483,6 +498,21 @@ const ko = {
   'tree.persistent': '영구 노드',
   'tree.sequential': '순차 노드',
   'tree.owner': '소유 세션 {session}',
+  'tree.owner.session':
+    '세션 {session}: 타임아웃 {timeout} ms, {remote}에서 {server}에 연결됨. 타임아웃보다 오래 응답이 없으면 세션이 만료되고 이 znode는 삭제됩니다.',
+  'tree.owner.gone':
+    '세션 {session}은(는) 지금 어느 서버에도 연결되어 있지 않습니다: 다시 연결하지 않고 타임아웃이 지나면 이 znode도 사라집니다.',
+  'tree.watchers': '이 znode의 데이터 감시(watch)',
+  'tree.watchers.help':
+    '이 znode 데이터의 다음 변경을 알려 달라고 한 세션들 (watch를 건 exists/getData), 감시를 건 서버별 (AdminServer watches_by_path). watch는 한 번만 발동합니다. 자식 watch(getChildren)는 나오지 않습니다.',
+  'tree.watchers.none': '데이터 watch를 건 세션 없음',
+  'tree.watcher.via': '{server} 경유',
+  'sessions.summary': '클라이언트 세션 {count}개',
+  'sessions.help':
+    '이 서버에 연결된 클라이언트 세션 (AdminServer cons): id, 협상된 타임아웃, 클라이언트 주소, 그리고 세션이 소유한 임시(ephemeral) znode.',
+  'sessions.timeout': '타임아웃 {seconds}초',
+  'sessions.from': '{remote}에서',
+  'sessions.ephemerals': '소유',
   'stat.czxid': '생성한 트랜잭션의 zxid',
   'stat.mzxid': '데이터를 마지막으로 바꾼 zxid',
   'stat.pzxid': '자식을 마지막으로 바꾼 zxid',
