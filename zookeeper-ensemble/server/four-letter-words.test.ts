@@ -14,6 +14,7 @@ import {
   fourLetterWord,
   hex64,
   javaDateString,
+  voteView,
   type FourLetterWordHost,
 } from './four-letter-words.ts';
 import { StandaloneServer } from './standalone-server.ts';
@@ -377,5 +378,17 @@ describe('Java formatting helpers', () => {
       `${String(local.getDate()).padStart(2, '0')} ${String(local.getHours()).padStart(2, '0')}:` +
         `${String(local.getMinutes()).padStart(2, '0')}:07`,
     );
+  });
+});
+
+describe('the quorum command’s vote', () => {
+  it('a FastLeaderElection vote as JSON: the zxid in hex, the epochs as numbers; none before an election', () => {
+    expect(voteView({ leader: 3, zxid: 0x200000007n, electionEpoch: 4n, peerEpoch: 2n })).toEqual({
+      leader: 3,
+      zxid: '0x200000007',
+      electionEpoch: 4,
+      peerEpoch: 2,
+    });
+    expect(voteView(null)).toBeNull();
   });
 });

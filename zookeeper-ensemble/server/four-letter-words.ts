@@ -21,6 +21,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import v8 from 'node:v8';
+import type { Vote } from '../core/election/vote.ts';
 import type { ConnectionStats, ZooKeeperServer } from '../core/zookeeper-server.ts';
 import type { ZooKeeperConfig } from './config.ts';
 
@@ -70,6 +71,29 @@ export interface QuorumView {
   peers: { sid: number; host: string; quorumPort: number; electionPort: number; clientPort: number | null }[];
   /** On the leader: each learner's sync phase and how long since it was last heard from. */
   learners: { sid: number; phase: string; lastHeardAgoMs: number; synced: boolean }[];
+  /**
+   * The FastLeaderElection vote this server would send now: its proposal while LOOKING, the vote it
+   * settled on while FOLLOWING/LEADING; null before its first election.
+   */
+  vote: VoteView | null;
+}
+
+/** A Vote as JSON: the zxid in hex like the other zxids here, the epochs as numbers. */
+export interface VoteView {
+  leader: number;
+  zxid: string;
+  electionEpoch: number;
+  peerEpoch: number;
+}
+
+export function voteView(vote: Vote | null): VoteView | null {
+  if (vote === null) return null;
+  return {
+    leader: vote.leader,
+    zxid: `0x${vote.zxid.toString(16)}`,
+    electionEpoch: Number(vote.electionEpoch),
+    peerEpoch: Number(vote.peerEpoch),
+  };
 }
 
 /** ZooKeeper's Version.getFullVersion(): "<version>-<revision>, built on <date>". Parsers read the x.y.z. */

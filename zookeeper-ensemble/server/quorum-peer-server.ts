@@ -15,7 +15,7 @@ import { ClientPort } from './client-port.ts';
 import type { ZooKeeperConfig } from './config.ts';
 import { FOUR_LETTER_WORDS, isFourLetterWordAllowed } from './config.ts';
 import { restore } from './file-txn-snap-log.ts';
-import { fourLetterWord, type QuorumView } from './four-letter-words.ts';
+import { fourLetterWord, voteView, type QuorumView } from './four-letter-words.ts';
 import { FrameSocket } from './frame-socket.ts';
 import { QuorumCnxManager, type PeerAddress } from './quorum-cnx-manager.ts';
 import { serializeSnapshot, writeSnapshotFile } from './snapshot.ts';
@@ -437,6 +437,7 @@ export class QuorumPeerServer {
         lastHeardAgoMs: Math.max(0, now - l.lastHeardMs),
         synced: l.phase === 'UPTODATE',
       })),
+      vote: voteView(peer.election.currentVote),
     };
   }
 
