@@ -273,6 +273,7 @@ export function parseQuorum(body: unknown): { quorum?: QuorumAnswer } {
       lastProcessedZxid: String(value.lastProcessedZxid ?? '0x0'),
       leader: typeof value.leader === 'number' ? value.leader : null,
       learners: Array.isArray(value.learners) ? value.learners : [],
+      vote: typeof value.vote === 'object' && value.vote !== null ? value.vote : null,
     },
   };
 }

@@ -505,6 +505,69 @@ describe('the journal', () => {
     expect(drafts.every((draft) => draft.at === 2000 && draft.source === 'observed')).toBe(true);
   });
 
+  it("each server's election vote; the timeline keeps whom each voted for once it settles", () => {
+    const voting = (
+      peer: ZooKeeperObservation,
+      leader: number,
+      electionEpoch: number,
+      zxid = '0x100000023',
+    ): ZooKeeperObservation => ({
+      ...peer,
+      quorum: { ...peer.quorum!, vote: { leader, zxid, electionEpoch, peerEpoch: 1 } },
+    });
+    const before = shapeState(
+      observation({
+        zookeepers: [
+          voting(quorumPeer('zk1', 1, 'LEADING'), 1, 1),
+          voting(quorumPeer('zk2', 2, 'FOLLOWING'), 1, 1),
+          voting(quorumPeer('zk3', 3, 'FOLLOWING'), 1, 1),
+        ],
+      }),
+    );
+    expect(before.ensemble.servers[1].vote).toEqual({
+      leaderSid: 1,
+      leader: 'zk1',
+      zxid: '1:35',
+      round: 1,
+      peerEpoch: 1,
+    });
+    // zk1 is gone: zk2 is LOOKING, proposing zk3 in round 2; zk3 already leads on that vote.
+    const looking = shapeState(
+      observation({
+        at: 2000,
+        zookeepers: [
+          down('zk1', 1),
+          voting(quorumPeer('zk2', 2, 'LOOKING', { leader: null }), 3, 2),
+          voting(quorumPeer('zk3', 3, 'LEADING', { leader: 3 }), 3, 2),
+        ],
+      }),
+    );
+    expect(looking.ensemble.servers[0].vote).toBeNull();
+    expect(looking.ensemble.servers[1].vote).toMatchObject({ leader: 'zk3', round: 2 });
+    const voted = (drafts: ReturnType<typeof observedChanges>) =>
+      drafts.filter((draft) => draft.kind === 'zk-voted').map((draft) => [draft.nodes, draft.params]);
+    // A LOOKING proposal is not news yet; the leader settled on its new vote.
+    expect(voted(observedChanges(before, looking))).toEqual([
+      [['zk3'], { node: 'zk3', leader: 'zk3', zxid: '1:35', round: 2 }],
+    ]);
+    const settled = shapeState(
+      observation({
+        at: 3000,
+        zookeepers: [
+          down('zk1', 1),
+          voting(quorumPeer('zk2', 2, 'FOLLOWING', { leader: 3 }), 3, 2),
+          voting(quorumPeer('zk3', 3, 'LEADING', { leader: 3 }), 3, 2),
+        ],
+      }),
+    );
+    // zk2's proposal was already zk3 in round 2; it is news now that it follows.
+    expect(voted(observedChanges(looking, settled))).toEqual([
+      [['zk2', 'zk3'], { node: 'zk2', leader: 'zk3', zxid: '1:35', round: 2 }],
+    ]);
+    // Nothing new the next time.
+    expect(voted(observedChanges(settled, { ...settled, at: 4000 }))).toEqual([]);
+  });
+
   it('controller moves, vanishing registrations and ISR changes are observed from the tree', () => {
     const before = shapeState(observation());
     const after = shapeState(

@@ -26,6 +26,13 @@ export interface QuorumAnswer {
   readonly lastProcessedZxid: string;
   readonly leader: number | null;
   readonly learners?: readonly { sid: number; phase: string; lastHeardAgoMs: number; synced: boolean }[];
+  /** The FastLeaderElection vote: the proposal while LOOKING, the settled vote after (zxid in hex). */
+  readonly vote?: {
+    readonly leader: number;
+    readonly zxid: string;
+    readonly electionEpoch: number;
+    readonly peerEpoch: number;
+  } | null;
 }
 
 /** The fields of AdminServer `/commands/srvr` the dashboard reads. */
@@ -186,6 +193,17 @@ export interface ZooKeeperServerState {
     readonly lastHeardAgoSeconds: number;
   }[];
   readonly connections: number | null;
+  /**
+   * Its FastLeaderElection vote: whom it proposes while LOOKING, whom it settled on after; the zxid as
+   * `epoch:counter`, `round` the election round (logicalclock). Null when unknown or the server is down.
+   */
+  readonly vote: {
+    readonly leaderSid: number;
+    readonly leader: string;
+    readonly zxid: string;
+    readonly round: number;
+    readonly peerEpoch: number;
+  } | null;
   /** The client sessions connected to this server, by session id. */
   readonly sessions: readonly SessionAnswer[];
   /** The data watches clients set through this server: path → the watching sessions, by path. */
@@ -375,6 +393,18 @@ export function shapeEnsemble(
             }))
           : [],
       connections: alive ? (observation.srvr?.connections ?? null) : null,
+      vote:
+        alive && quorum?.vote
+          ? {
+              leaderSid: quorum.vote.leader,
+              leader:
+                observations.find((other) => other.sid === quorum.vote!.leader)?.name ??
+                `zk${quorum.vote.leader}`,
+              zxid: formatZxid(quorum.vote.zxid),
+              round: quorum.vote.electionEpoch,
+              peerEpoch: quorum.vote.peerEpoch,
+            }
+          : null,
       sessions: alive
         ? [...(observation.sessions ?? [])].sort((a, b) => compareHex(a.sessionId, b.sessionId))
         : [],
@@ -697,6 +727,7 @@ export const JOURNAL_KINDS = [
   // observed by comparing two states
   'zk-leader-elected',
   'zk-role',
+  'zk-voted',
   'quorum-lost',
   'quorum-regained',
   'controller-moved',
@@ -820,6 +851,30 @@ export function observedChanges(previous: DashboardState | undefined, next: Dash
         params: { node: server.name, from: before.role, to: server.role },
       });
     }
+  }
+  // Votes: a server that settled (FOLLOWING/LEADING) on a vote it did not hold settled before voted in
+  // that election; the timeline keeps whom for. While LOOKING its proposal shows on its card only.
+  for (const server of next.ensemble.servers) {
+    if (server.vote === null || (server.role !== 'FOLLOWING' && server.role !== 'LEADING')) continue;
+    const before = previous.ensemble.servers.find((candidate) => candidate.name === server.name);
+    const settledBefore =
+      before !== undefined &&
+      (before.role === 'FOLLOWING' || before.role === 'LEADING') &&
+      before.vote !== null &&
+      before.vote.round === server.vote.round &&
+      before.vote.leaderSid === server.vote.leaderSid;
+    if (settledBefore) continue;
+    drafts.push({
+      ...base,
+      kind: 'zk-voted',
+      nodes: [...new Set([server.name, server.vote.leader])],
+      params: {
+        node: server.name,
+        leader: server.vote.leader,
+        zxid: server.vote.zxid,
+        round: server.vote.round,
+      },
+    });
   }
   if (previous.ensemble.hasQuorum && !next.ensemble.hasQuorum) {
     drafts.push({

@@ -464,6 +464,14 @@ describe.skipIf(skipUnlessAvailable(existsSync(CHROMIUM)))('the dashboard in Chr
     await expect
       .poll(() => timeline.textContent(), { timeout: 10_000 })
       .toMatch(new RegExp(`${newLeader} is the new ZooKeeper leader \\(epoch \\d+\\)`));
+    // The election's votes stay in the timeline: both survivors voted for the new leader.
+    for (const voter of ['zk1', 'zk2', 'zk3'].filter((name) => name !== leader))
+      await expect
+        .poll(() => timeline.textContent(), { timeout: 10_000 })
+        .toMatch(new RegExp(`${voter} voted for ${newLeader} \\(zxid \\d+:\\d+, round \\d+\\)`));
+    expect(await page.getByTestId(`zk-${newLeader}`).textContent()).toMatch(
+      new RegExp(`voted for${newLeader} · zxid \\d+:\\d+ · round \\d+`),
+    );
     // The node filter keeps only that node's entries.
     await page.getByTestId('timeline-filter').selectOption(leader);
     const texts = await page.locator('[data-testid="timeline"] li .text').allTextContents();

@@ -171,6 +171,11 @@ function renderEnsemble() {
         ['field.epoch', server.currentEpoch ?? '—', 'field.epoch.help'],
         ['field.zxid', server.lastZxid ?? '—', 'field.zxid.help', server.lastZxidHex],
         ['field.zab', alive ? (server.zabState ?? '—') : '—'],
+        [
+          server.role === 'LOOKING' ? 'field.vote.looking' : 'field.vote',
+          server.vote === null ? '—' : t('vote.text', server.vote),
+          'field.vote.help',
+        ],
         ['field.connections', alive ? (server.connections ?? '—') : '—'],
         ['field.znodes', alive ? (server.nodeCount ?? '—') : '—'],
       ];
