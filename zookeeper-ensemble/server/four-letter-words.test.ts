@@ -14,6 +14,7 @@ import {
   fourLetterWord,
   hex64,
   javaDateString,
+  learnerView,
   voteView,
   type FourLetterWordHost,
 } from './four-letter-words.ts';
@@ -390,5 +391,24 @@ describe('the quorum command’s vote', () => {
       peerEpoch: 2,
     });
     expect(voteView(null)).toBeNull();
+  });
+});
+
+describe('the quorum command’s learners', () => {
+  it('each learner: phase, how long since heard, and the highest proposal it ACKed (none yet: null)', () => {
+    expect(
+      learnerView({ sid: 2, phase: 'UPTODATE', lastHeardMs: 1000, ackedZxid: 0x100000095n }, 1250),
+    ).toEqual({
+      sid: 2,
+      phase: 'UPTODATE',
+      lastHeardAgoMs: 250,
+      synced: true,
+      ackedZxid: '0x100000095',
+    });
+    expect(learnerView({ sid: 3, phase: 'SYNCING', lastHeardMs: 1300, ackedZxid: -1n }, 1250)).toMatchObject({
+      lastHeardAgoMs: 0,
+      synced: false,
+      ackedZxid: null,
+    });
   });
 });
