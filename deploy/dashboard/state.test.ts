@@ -45,8 +45,8 @@ function quorumPeer(
       learners:
         state === 'LEADING'
           ? [
-              { sid: 2, phase: 'UPTODATE', lastHeardAgoMs: 40, synced: true },
-              { sid: 3, phase: 'SYNC', lastHeardAgoMs: 2900, synced: false },
+              { sid: 2, phase: 'UPTODATE', lastHeardAgoMs: 40, synced: true, ackedZxid: '0x100000001' },
+              { sid: 3, phase: 'SYNC', lastHeardAgoMs: 2900, synced: false, ackedZxid: null },
             ]
           : [],
     },
@@ -208,9 +208,28 @@ describe('shapeEnsemble', () => {
     });
     expect(ensemble.servers.map((server) => server.role)).toEqual(['LEADING', 'FOLLOWING', 'FOLLOWING']);
     expect(ensemble.servers[0].learners).toEqual([
-      { name: 'zk2', phase: 'UPTODATE', synced: true, lastHeardAgoSeconds: 0 },
-      { name: 'zk3', phase: 'SYNC', synced: false, lastHeardAgoSeconds: 2 },
+      // The leader logged up to 1:3; zk2 ACKed up to 1:1, so two proposals are still unACKed.
+      { name: 'zk2', phase: 'UPTODATE', synced: true, lastHeardAgoSeconds: 0, acked: '1:1', behind: 2 },
+      { name: 'zk3', phase: 'SYNC', synced: false, lastHeardAgoSeconds: 2, acked: null, behind: null },
     ]);
+    // An ACK from the previous epoch (before this leader's first proposal): no count across epochs.
+    const [leader] = observation().zookeepers;
+    const oldEpochAck = shapeEnsemble(
+      [
+        {
+          ...leader,
+          quorum: {
+            ...leader.quorum!,
+            lastLoggedZxid: '0x200000004',
+            learners: [
+              { sid: 2, phase: 'UPTODATE', lastHeardAgoMs: 0, synced: true, ackedZxid: '0x100000009' },
+            ],
+          },
+        },
+      ],
+      [],
+    );
+    expect(oldEpochAck.servers[0].learners[0]).toMatchObject({ acked: '1:9', behind: null });
     expect(ensemble.servers[1].learners).toEqual([]);
     expect(ensemble.servers[0]).toMatchObject({
       currentEpoch: 1,

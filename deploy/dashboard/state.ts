@@ -25,7 +25,14 @@ export interface QuorumAnswer {
   readonly lastLoggedZxid: string;
   readonly lastProcessedZxid: string;
   readonly leader: number | null;
-  readonly learners?: readonly { sid: number; phase: string; lastHeardAgoMs: number; synced: boolean }[];
+  readonly learners?: readonly {
+    sid: number;
+    phase: string;
+    lastHeardAgoMs: number;
+    synced: boolean;
+    /** The highest proposal it ACKed (hex), null before its first; absent from older servers. */
+    ackedZxid?: string | null;
+  }[];
   /** The FastLeaderElection vote: the proposal while LOOKING, the settled vote after (zxid in hex). */
   readonly vote?: {
     readonly leader: number;
@@ -191,6 +198,10 @@ export interface ZooKeeperServerState {
     readonly phase: string;
     readonly synced: boolean;
     readonly lastHeardAgoSeconds: number;
+    /** The highest proposal it ACKed, as `epoch:counter`; null before its first ACK to this leader. */
+    readonly acked: string | null;
+    /** Proposals the leader logged that it has not ACKed yet (same epoch only), null when unknown. */
+    readonly behind: number | null;
   }[];
   readonly connections: number | null;
   /**
@@ -318,6 +329,13 @@ export function formatZxid(zxid: string | number | bigint): string {
   return `${value >> 32n}:${value & 0xffff_ffffn}`;
 }
 
+/** How many proposals `acked` trails `proposed` by, when both are of one epoch (counters count proposals). */
+function proposalsBehind(proposed: string, acked: string): number | null {
+  const [p, a] = [BigInt(proposed), BigInt(acked)];
+  if (p >> 32n !== a >> 32n) return null;
+  return Number(p > a ? p - a : 0n);
+}
+
 /** Two `0x…` session ids in numeric order. */
 function compareHex(a: string, b: string): number {
   const difference = BigInt(a) - BigInt(b);
@@ -390,6 +408,8 @@ export function shapeEnsemble(
               phase: learner.phase,
               synced: learner.synced,
               lastHeardAgoSeconds: Math.floor(learner.lastHeardAgoMs / 1000),
+              acked: learner.ackedZxid ? formatZxid(learner.ackedZxid) : null,
+              behind: learner.ackedZxid ? proposalsBehind(quorum.lastLoggedZxid, learner.ackedZxid) : null,
             }))
           : [],
       connections: alive ? (observation.srvr?.connections ?? null) : null,

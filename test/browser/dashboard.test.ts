@@ -114,6 +114,10 @@ describe.skipIf(skipUnlessAvailable(existsSync(CHROMIUM)))('the dashboard in Chr
       .poll(() => page.getByTestId('quorum-summary').textContent())
       .toBe('3 of 3 servers serving · a quorum needs 2');
     await expect(page.getByTestId('link-state').textContent()).resolves.toContain('live');
+    // The leader's card: what each follower ACKed of its proposals (the lab's writes so far).
+    const acks = page.locator('[data-testid^="zk-"][data-role="LEADING"] [data-testid^="ack-"]');
+    await expect.poll(() => acks.count()).toBe(2);
+    for (const text of await acks.allTextContents()) expect(text).toMatch(/^ACKed up to 1:\d+/);
   });
 
   it('shows the topic, its partitions and their leader; the broker is the controller', async () => {
@@ -251,12 +255,18 @@ describe.skipIf(skipUnlessAvailable(existsSync(CHROMIUM)))('the dashboard in Chr
   });
 
   it('creates a topic from the page; round-robin spreads keyed records over all its partitions', async () => {
+    // Creating a topic writes znodes: the followers' ACK counters on the leader's card climb.
+    const ack = page.locator('[data-testid^="zk-"][data-role="LEADING"] [data-testid^="ack-"]').first();
+    const ackedCounter = async () =>
+      Number(/ACKed up to \d+:(\d+)/.exec((await ack.textContent()) ?? '')![1]);
+    const ackedBefore = await ackedCounter();
     await page.getByTestId('new-topic').locator('summary').click();
     await page.getByTestId('new-topic-name').fill('clicks');
     await page.getByTestId('new-topic-partitions').fill('3');
     await page.getByTestId('new-topic-rf').fill('1');
     await page.getByTestId('create-topic').click();
     await page.getByTestId('partition-leader-clicks-2').waitFor({ timeout: 10_000 });
+    await expect.poll(ackedCounter).toBeGreaterThan(ackedBefore);
     await expect.poll(() => page.getByTestId('produce-topic').inputValue()).toBe('clicks');
     // A second time: a clear 409 from the server, shown as an error.
     const again = await page.evaluate(async () => {
@@ -470,7 +480,7 @@ describe.skipIf(skipUnlessAvailable(existsSync(CHROMIUM)))('the dashboard in Chr
         .poll(() => timeline.textContent(), { timeout: 10_000 })
         .toMatch(new RegExp(`${voter} voted for ${newLeader} \\(zxid \\d+:\\d+, round \\d+\\)`));
     expect(await page.getByTestId(`zk-${newLeader}`).textContent()).toMatch(
-      new RegExp(`voted for${newLeader} · zxid \\d+:\\d+ · round \\d+`),
+      new RegExp(`voted for${newLeader} · \\d+:\\d+ · #\\d+`),
     );
     // The node filter keeps only that node's entries.
     await page.getByTestId('timeline-filter').selectOption(leader);

@@ -198,7 +198,7 @@ function renderEnsemble() {
             : `<ul class="learners" title="${esc(t('learners.help'))}">${server.learners
                 .map(
                   (learner) =>
-                    `<li class="${learner.synced ? 'synced' : 'syncing'}"><span>${esc(learner.name)}</span> <code>${esc(learner.phase)}</code> <span class="muted">${esc(learner.lastHeardAgoSeconds === 0 ? t('learners.now') : t('learners.heard', { seconds: learner.lastHeardAgoSeconds }))}</span></li>`,
+                    `<li class="${learner.synced ? 'synced' : 'syncing'}"><span>${esc(learner.name)}</span> <code>${esc(learner.phase)}</code> <span class="muted">${esc(learner.lastHeardAgoSeconds === 0 ? t('learners.now') : t('learners.heard', { seconds: learner.lastHeardAgoSeconds }))}</span>${ackLine(learner)}</li>`,
                 )
                 .join('')}</ul>`
         }
@@ -212,6 +212,14 @@ function renderEnsemble() {
       return [server.name, html];
     }),
   );
+}
+
+/** What a follower ACKed of the leader's proposals: the zxid, and how many it still owes. */
+function ackLine(learner) {
+  if (learner.acked === null) return `<div class="ack muted">${esc(t('learners.noack'))}</div>`;
+  return `<div class="ack" data-testid="ack-${esc(learner.name)}" title="${esc(t('learners.ack.help'))}">${esc(
+    t('learners.acked', { zxid: learner.acked }),
+  )}${learner.behind === null ? '' : ` · <span class="${learner.behind > 0 ? 'behind' : ''}">${esc(t('learners.behind', { count: learner.behind }))}</span>`}</div>`;
 }
 
 /** Servers whose sessions list the learner opened; kept across redraws. */
