@@ -585,6 +585,18 @@ describe('the journal', () => {
     ]);
     // Nothing new the next time.
     expect(voted(observedChanges(settled, { ...settled, at: 4000 }))).toEqual([]);
+    // zk1 restarts and joins the leader on its round: it held no election of its own.
+    const rejoined = shapeState(
+      observation({
+        at: 5000,
+        zookeepers: [
+          voting(quorumPeer('zk1', 1, 'FOLLOWING', { leader: 3 }), 3, 2),
+          voting(quorumPeer('zk2', 2, 'FOLLOWING', { leader: 3 }), 3, 2),
+          voting(quorumPeer('zk3', 3, 'LEADING', { leader: 3 }), 3, 2),
+        ],
+      }),
+    );
+    expect(voted(observedChanges(settled, rejoined))).toEqual([]);
   });
 
   it('controller moves, vanishing registrations and ISR changes are observed from the tree', () => {

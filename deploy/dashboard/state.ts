@@ -873,7 +873,12 @@ export function observedChanges(previous: DashboardState | undefined, next: Dash
     }
   }
   // Votes: a server that settled (FOLLOWING/LEADING) on a vote it did not hold settled before voted in
-  // that election; the timeline keeps whom for. While LOOKING its proposal shows on its card only.
+  // that election; the timeline keeps whom for. While LOOKING its proposal shows on its card only. A
+  // server back from a pause or a restart that joins on a round no newer than the others' did not vote in
+  // an election of its own: not news.
+  const previousRounds = previous.ensemble.servers.flatMap((server) =>
+    server.vote === null ? [] : [server.vote.round],
+  );
   for (const server of next.ensemble.servers) {
     if (server.vote === null || (server.role !== 'FOLLOWING' && server.role !== 'LEADING')) continue;
     const before = previous.ensemble.servers.find((candidate) => candidate.name === server.name);
@@ -883,7 +888,10 @@ export function observedChanges(previous: DashboardState | undefined, next: Dash
       before.vote !== null &&
       before.vote.round === server.vote.round &&
       before.vote.leaderSid === server.vote.leaderSid;
-    if (settledBefore) continue;
+    const rejoined =
+      (before === undefined || ['DOWN', 'PAUSED', 'UNKNOWN'].includes(before.role)) &&
+      server.vote.round <= Math.max(0, ...previousRounds);
+    if (settledBefore || rejoined) continue;
     drafts.push({
       ...base,
       kind: 'zk-voted',

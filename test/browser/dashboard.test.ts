@@ -411,6 +411,8 @@ describe.skipIf(skipUnlessAvailable(existsSync(CHROMIUM)))('the dashboard in Chr
       .poll(() => card.getAttribute('data-role'), { timeout: ELECTION_DEADLINE_MS })
       .toBe('LOOKING');
     expect(await page.locator('[data-role="LEADING"]').count()).toBe(1);
+    // While LOOKING its card shows the vote it would send now: a proposed leader, its zxid, the round.
+    await expect.poll(() => card.textContent()).toMatch(/votes now forzk[123] · \d+:\d+ · #\d+/);
     await screenshot('3-follower-partitioned');
     await page.getByTestId(`heal-${follower}`).click();
     await expect.poll(() => card.textContent(), { timeout: 15_000 }).not.toContain('cut off');
