@@ -12,6 +12,7 @@ import type {
   BrokerPartitionAnswer,
   Observation,
   QuorumAnswer,
+  SessionAnswer,
   SrvrAnswer,
   ZnodeTree,
   ZooKeeperObservation,
@@ -101,9 +102,11 @@ export class Poller {
       clientPort: node.clientPort,
     };
     if (node.process !== 'running' && node.process !== 'starting') return base;
-    const [quorum, srvr] = await Promise.allSettled([
+    const [quorum, srvr, cons, watches] = await Promise.allSettled([
       this.getJson(`${node.adminUrl}/quorum`),
       this.getJson(`${node.adminUrl}/srvr`),
+      this.getExactJson(`${node.adminUrl}/cons`),
+      this.getExactJson(`${node.adminUrl}/watches_by_path`),
     ]);
     if (quorum.status === 'rejected' && srvr.status === 'rejected') {
       return { ...base, error: (quorum.reason as Error).message };
@@ -112,6 +115,8 @@ export class Poller {
       ...base,
       ...(quorum.status === 'fulfilled' ? parseQuorum(quorum.value) : {}),
       ...(srvr.status === 'fulfilled' ? { srvr: parseSrvrJson(srvr.value) } : {}),
+      ...(cons.status === 'fulfilled' ? { sessions: parseCons(cons.value) } : {}),
+      ...(watches.status === 'fulfilled' ? { watchesByPath: parseWatchesByPath(watches.value) } : {}),
     };
   }
 
@@ -170,6 +175,86 @@ export class Poller {
   private getJson(url: string): Promise<unknown> {
     return fetchAdminJson(url, this.requestTimeoutMs, this.closing.signal);
   }
+
+  /** An AdminServer answer with 64-bit session ids: their digits kept (see parseExactJson). */
+  private async getExactJson(url: string): Promise<unknown> {
+    const deadline = AbortSignal.timeout(this.requestTimeoutMs);
+    const response = await fetch(url, { signal: AbortSignal.any([deadline, this.closing.signal]) });
+    if (!response.ok) {
+      await response.body?.cancel();
+      throw new Error(`${url}: HTTP ${response.status}`);
+    }
+    return parseExactJson(await response.text());
+  }
+}
+
+/**
+ * JSON whose integers beyond 2^53 (ZooKeeper writes session ids as exact 64-bit numbers) come out as
+ * decimal strings instead of rounded doubles: such literals are quoted before JSON.parse, strings left alone.
+ */
+export function parseExactJson(text: string): unknown {
+  let quoted = '';
+  let index = 0;
+  while (index < text.length) {
+    const char = text[index];
+    if (char === '"') {
+      // Copy a string literal as it is, escapes included.
+      let end = index + 1;
+      while (end < text.length && text[end] !== '"') end += text[end] === '\\' ? 2 : 1;
+      quoted += text.slice(index, end + 1);
+      index = end + 1;
+    } else if (char === '-' || (char >= '0' && char <= '9')) {
+      const literal = /^-?\d+(\.\d+)?([eE][+-]?\d+)?/.exec(text.slice(index, index + 64))![0];
+      const exact = /^-?\d+$/.test(literal) && !Number.isSafeInteger(Number(literal));
+      quoted += exact ? `"${literal}"` : literal;
+      index += literal.length;
+    } else {
+      quoted += char;
+      index += 1;
+    }
+  }
+  return JSON.parse(quoted);
+}
+
+/** A session id as AdminServer writes it (decimal, maybe signed) → hex as in a znode's ephemeralOwner. */
+export function sessionHex(id: unknown): string | null {
+  if (typeof id !== 'string' && typeof id !== 'number') return null;
+  if (!/^-?\d+$/.test(String(id))) return null;
+  return `0x${BigInt.asUintN(64, BigInt(id)).toString(16)}`;
+}
+
+/** AdminServer `cons` → the sessions connected to that server (connections without a session left out). */
+export function parseCons(body: unknown): SessionAnswer[] {
+  const connections = (body as { connections?: unknown }).connections;
+  if (!Array.isArray(connections)) return [];
+  return connections.flatMap((entry) => {
+    const connection = entry as {
+      session_id?: unknown;
+      session_timeout?: unknown;
+      remote_socket_address?: unknown;
+    };
+    const sessionId = sessionHex(connection.session_id);
+    if (sessionId === null || sessionId === '0x0') return [];
+    return [
+      {
+        sessionId,
+        timeoutMs: Number(connection.session_timeout ?? 0),
+        remote: String(connection.remote_socket_address ?? ''),
+      },
+    ];
+  });
+}
+
+/** AdminServer `watches_by_path` → path → watching sessions (hex). */
+export function parseWatchesByPath(body: unknown): Record<string, string[]> {
+  const byPath = (body as { path_to_session_ids?: unknown }).path_to_session_ids;
+  if (typeof byPath !== 'object' || byPath === null) return {};
+  return Object.fromEntries(
+    Object.entries(byPath).map(([path, ids]) => [
+      path,
+      (Array.isArray(ids) ? ids : []).map(sessionHex).filter((id) => id !== null),
+    ]),
+  );
 }
 
 /** AdminServer `quorum` JSON → QuorumAnswer; nothing when it is not one (a standalone or Apache server). */
@@ -188,6 +273,7 @@ export function parseQuorum(body: unknown): { quorum?: QuorumAnswer } {
       lastProcessedZxid: String(value.lastProcessedZxid ?? '0x0'),
       leader: typeof value.leader === 'number' ? value.leader : null,
       learners: Array.isArray(value.learners) ? value.learners : [],
+      vote: typeof value.vote === 'object' && value.vote !== null ? value.vote : null,
     },
   };
 }

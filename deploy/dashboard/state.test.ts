@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
 import type { ClusterEvent } from '../cluster/handle.ts';
-import { parseQuorum, parseSrvrJson } from './poller.ts';
+import { parseCons, parseExactJson, parseQuorum, parseSrvrJson, parseWatchesByPath } from './poller.ts';
 import {
   changedSections,
   formatZxid,
@@ -45,8 +45,8 @@ function quorumPeer(
       learners:
         state === 'LEADING'
           ? [
-              { sid: 2, phase: 'UPTODATE', lastHeardAgoMs: 40, synced: true },
-              { sid: 3, phase: 'SYNC', lastHeardAgoMs: 2900, synced: false },
+              { sid: 2, phase: 'UPTODATE', lastHeardAgoMs: 40, synced: true, ackedZxid: '0x100000001' },
+              { sid: 3, phase: 'SYNC', lastHeardAgoMs: 2900, synced: false, ackedZxid: null },
             ]
           : [],
     },
@@ -208,9 +208,28 @@ describe('shapeEnsemble', () => {
     });
     expect(ensemble.servers.map((server) => server.role)).toEqual(['LEADING', 'FOLLOWING', 'FOLLOWING']);
     expect(ensemble.servers[0].learners).toEqual([
-      { name: 'zk2', phase: 'UPTODATE', synced: true, lastHeardAgoSeconds: 0 },
-      { name: 'zk3', phase: 'SYNC', synced: false, lastHeardAgoSeconds: 2 },
+      // The leader logged up to 1:3; zk2 ACKed up to 1:1, so two proposals are still unACKed.
+      { name: 'zk2', phase: 'UPTODATE', synced: true, lastHeardAgoSeconds: 0, acked: '1:1', behind: 2 },
+      { name: 'zk3', phase: 'SYNC', synced: false, lastHeardAgoSeconds: 2, acked: null, behind: null },
     ]);
+    // An ACK from the previous epoch (before this leader's first proposal): no count across epochs.
+    const [leader] = observation().zookeepers;
+    const oldEpochAck = shapeEnsemble(
+      [
+        {
+          ...leader,
+          quorum: {
+            ...leader.quorum!,
+            lastLoggedZxid: '0x200000004',
+            learners: [
+              { sid: 2, phase: 'UPTODATE', lastHeardAgoMs: 0, synced: true, ackedZxid: '0x100000009' },
+            ],
+          },
+        },
+      ],
+      [],
+    );
+    expect(oldEpochAck.servers[0].learners[0]).toMatchObject({ acked: '1:9', behind: null });
     expect(ensemble.servers[1].learners).toEqual([]);
     expect(ensemble.servers[0]).toMatchObject({
       currentEpoch: 1,
@@ -357,6 +376,51 @@ describe('shapeState: brokers, controller, topics', () => {
     ]);
   });
 
+  it("segments: each replica lists its own broker's log directory and segment files", () => {
+    const withSegments = (
+      leo: string,
+      segments: { baseOffset: string; sizeBytes: number; file: string }[],
+    ) => ({
+      ...localPartition(0, 'leader', leo, leo),
+      dir: `/data/orders-0`,
+      segments,
+    });
+    const state = shapeState(
+      observation({
+        brokers: [
+          broker(1, [
+            withSegments('30', [
+              { baseOffset: '0', sizeBytes: 1024, file: '/data/b1/orders-0/00000000000000000000.log' },
+              { baseOffset: '20', sizeBytes: 300, file: '/data/b1/orders-0/00000000000000000020.log' },
+            ]),
+          ]),
+          broker(2, [
+            withSegments('20', [
+              { baseOffset: '0', sizeBytes: 1024, file: '/data/b2/orders-0/00000000000000000000.log' },
+            ]),
+          ]),
+          broker(3),
+        ],
+      }),
+    );
+    const replicas = state.topics[0].partitions[0].replicas;
+    expect(
+      replicas.map((r) => [r.broker, r.dir, r.segments.map((s) => [s.baseOffset, s.sizeBytes])]),
+    ).toEqual([
+      [
+        'broker1',
+        '/data/orders-0',
+        [
+          ['0', 1024],
+          ['20', 300],
+        ],
+      ],
+      ['broker2', '/data/orders-0', [['0', 1024]]],
+      ['broker3', null, []],
+    ]);
+    expect(replicas[1].segments[0].file).toBe('/data/b2/orders-0/00000000000000000000.log');
+  });
+
   it('a killed broker reports no offsets even if it did before', () => {
     const state = shapeState(
       observation({
@@ -460,6 +524,81 @@ describe('the journal', () => {
     expect(drafts.every((draft) => draft.at === 2000 && draft.source === 'observed')).toBe(true);
   });
 
+  it("each server's election vote; the timeline keeps whom each voted for once it settles", () => {
+    const voting = (
+      peer: ZooKeeperObservation,
+      leader: number,
+      electionEpoch: number,
+      zxid = '0x100000023',
+    ): ZooKeeperObservation => ({
+      ...peer,
+      quorum: { ...peer.quorum!, vote: { leader, zxid, electionEpoch, peerEpoch: 1 } },
+    });
+    const before = shapeState(
+      observation({
+        zookeepers: [
+          voting(quorumPeer('zk1', 1, 'LEADING'), 1, 1),
+          voting(quorumPeer('zk2', 2, 'FOLLOWING'), 1, 1),
+          voting(quorumPeer('zk3', 3, 'FOLLOWING'), 1, 1),
+        ],
+      }),
+    );
+    expect(before.ensemble.servers[1].vote).toEqual({
+      leaderSid: 1,
+      leader: 'zk1',
+      zxid: '1:35',
+      round: 1,
+      peerEpoch: 1,
+    });
+    // zk1 is gone: zk2 is LOOKING, proposing zk3 in round 2; zk3 already leads on that vote.
+    const looking = shapeState(
+      observation({
+        at: 2000,
+        zookeepers: [
+          down('zk1', 1),
+          voting(quorumPeer('zk2', 2, 'LOOKING', { leader: null }), 3, 2),
+          voting(quorumPeer('zk3', 3, 'LEADING', { leader: 3 }), 3, 2),
+        ],
+      }),
+    );
+    expect(looking.ensemble.servers[0].vote).toBeNull();
+    expect(looking.ensemble.servers[1].vote).toMatchObject({ leader: 'zk3', round: 2 });
+    const voted = (drafts: ReturnType<typeof observedChanges>) =>
+      drafts.filter((draft) => draft.kind === 'zk-voted').map((draft) => [draft.nodes, draft.params]);
+    // A LOOKING proposal is not news yet; the leader settled on its new vote.
+    expect(voted(observedChanges(before, looking))).toEqual([
+      [['zk3'], { node: 'zk3', leader: 'zk3', zxid: '1:35', round: 2 }],
+    ]);
+    const settled = shapeState(
+      observation({
+        at: 3000,
+        zookeepers: [
+          down('zk1', 1),
+          voting(quorumPeer('zk2', 2, 'FOLLOWING', { leader: 3 }), 3, 2),
+          voting(quorumPeer('zk3', 3, 'LEADING', { leader: 3 }), 3, 2),
+        ],
+      }),
+    );
+    // zk2's proposal was already zk3 in round 2; it is news now that it follows.
+    expect(voted(observedChanges(looking, settled))).toEqual([
+      [['zk2', 'zk3'], { node: 'zk2', leader: 'zk3', zxid: '1:35', round: 2 }],
+    ]);
+    // Nothing new the next time.
+    expect(voted(observedChanges(settled, { ...settled, at: 4000 }))).toEqual([]);
+    // zk1 restarts and joins the leader on its round: it held no election of its own.
+    const rejoined = shapeState(
+      observation({
+        at: 5000,
+        zookeepers: [
+          voting(quorumPeer('zk1', 1, 'FOLLOWING', { leader: 3 }), 3, 2),
+          voting(quorumPeer('zk2', 2, 'FOLLOWING', { leader: 3 }), 3, 2),
+          voting(quorumPeer('zk3', 3, 'LEADING', { leader: 3 }), 3, 2),
+        ],
+      }),
+    );
+    expect(voted(observedChanges(settled, rejoined))).toEqual([]);
+  });
+
   it('controller moves, vanishing registrations and ISR changes are observed from the tree', () => {
     const before = shapeState(observation());
     const after = shapeState(
@@ -539,6 +678,65 @@ describe('AdminServer answers', () => {
     expect(parsed.quorum).toMatchObject({ myid: 2, state: 'FOLLOWING', currentEpoch: 3, leader: 1 });
     expect(parseQuorum({ error: 'standalone server', command: 'quorum' })).toEqual({});
     expect(parseQuorum({ command: 'quorum', error: 'Unknown command: quorum' })).toEqual({});
+  });
+
+  it('cons and watches_by_path: 64-bit session ids keep every digit and come out as hex, like ephemeralOwner', () => {
+    // 0x1000a5c7e2d0001 = 72068986408075265 (> 2^53: a double would round it).
+    const cons = parseExactJson(`{
+  "connections" : [ {
+    "remote_socket_address" : "127.0.0.1:40102",
+    "session_id" : 72068986408075265,
+    "session_timeout" : 18000,
+    "last_zxid" : -1,
+    "avg_latency" : 0.5
+  }, {
+    "remote_socket_address" : "127.0.0.1:40104",
+    "session_id" : 0
+  } ],
+  "secure_connections" : [ ],
+  "command" : "connections",
+  "error" : null
+}`);
+    expect(parseCons(cons)).toEqual([
+      { sessionId: '0x1000a5c7e2d0001', timeoutMs: 18000, remote: '127.0.0.1:40102' },
+    ]);
+    // Digits inside strings (escaped quotes too) stay as they are; small numbers stay numbers.
+    expect(
+      parseExactJson(String.raw`{"p":"/a \"72069455466037249","n":[-1,2.5e3,72069455466037249]}`),
+    ).toEqual({
+      p: '/a "72069455466037249',
+      n: [-1, 2500, '72069455466037249'],
+    });
+    const watches = parseExactJson(
+      '{ "path_to_session_ids" : { "/controller" : [ 72068986408075265, 72068986408075266 ] }, "command" : "watches_by_path" }',
+    );
+    expect(parseWatchesByPath(watches)).toEqual({
+      '/controller': ['0x1000a5c7e2d0001', '0x1000a5c7e2d0002'],
+    });
+  });
+
+  it('each server lists its sessions and watches (sorted); a server that is down lists none', () => {
+    const withSessions = (observation: ZooKeeperObservation): ZooKeeperObservation => ({
+      ...observation,
+      sessions: [
+        { sessionId: '0x20000b', timeoutMs: 6000, remote: '127.0.0.1:2' },
+        { sessionId: '0x1000a', timeoutMs: 18000, remote: '127.0.0.1:1' },
+      ],
+      watchesByPath: { '/controller': ['0x20000b', '0x1000a'], '/brokers/ids/1': ['0x1000a'] },
+    });
+    const ensemble = shapeEnsemble(
+      [
+        withSessions(quorumPeer('zk1', 1, 'LEADING')),
+        { ...withSessions(quorumPeer('zk2', 2, 'FOLLOWING')), process: 'killed' },
+      ],
+      [],
+    );
+    expect(ensemble.servers[0].sessions.map((session) => session.sessionId)).toEqual(['0x1000a', '0x20000b']);
+    expect(ensemble.servers[0].watches).toEqual([
+      { path: '/brokers/ids/1', sessions: ['0x1000a'] },
+      { path: '/controller', sessions: ['0x1000a', '0x20000b'] },
+    ]);
+    expect(ensemble.servers[1]).toMatchObject({ role: 'DOWN', sessions: [], watches: [] });
   });
 
   it("srvr: ZooKeeper 3.8's JSON; not serving gives looking", () => {

@@ -25,7 +25,21 @@ export interface QuorumAnswer {
   readonly lastLoggedZxid: string;
   readonly lastProcessedZxid: string;
   readonly leader: number | null;
-  readonly learners?: readonly { sid: number; phase: string; lastHeardAgoMs: number; synced: boolean }[];
+  readonly learners?: readonly {
+    sid: number;
+    phase: string;
+    lastHeardAgoMs: number;
+    synced: boolean;
+    /** The highest proposal it ACKed (hex), null before its first; absent from older servers. */
+    ackedZxid?: string | null;
+  }[];
+  /** The FastLeaderElection vote: the proposal while LOOKING, the settled vote after (zxid in hex). */
+  readonly vote?: {
+    readonly leader: number;
+    readonly zxid: string;
+    readonly electionEpoch: number;
+    readonly peerEpoch: number;
+  } | null;
 }
 
 /** The fields of AdminServer `/commands/srvr` the dashboard reads. */
@@ -44,8 +58,20 @@ export interface ZooKeeperObservation {
   readonly clientPort: number;
   readonly quorum?: QuorumAnswer;
   readonly srvr?: SrvrAnswer;
+  /** AdminServer `cons`: the client sessions connected to this server. */
+  readonly sessions?: readonly SessionAnswer[];
+  /** AdminServer `watches_by_path`: data watches set through this server, path → session ids (hex). */
+  readonly watchesByPath?: Readonly<Record<string, readonly string[]>>;
   /** Why the AdminServer gave nothing (refused, timeout). */
   readonly error?: string;
+}
+
+/** One connection of AdminServer `cons`: its session (hex, as ephemeralOwner is written) and timeout. */
+export interface SessionAnswer {
+  readonly sessionId: string;
+  readonly timeoutMs: number;
+  /** The client's address and port. */
+  readonly remote: string;
 }
 
 /** A broker's admin HTTP answers (broker/admin-http/broker-admin-view.ts), the fields used here. */
@@ -80,6 +106,17 @@ export interface BrokerPartitionAnswer {
   readonly logStartOffset: string;
   readonly logEndOffset: string;
   readonly highWatermark: string;
+  /** The partition's log directory on this broker. */
+  readonly dir?: string;
+  /** The log's segment files, oldest first. */
+  readonly segments?: readonly SegmentAnswer[];
+}
+
+/** One segment of a partition log: its first offset (decimal string), its `.log` file and size. */
+export interface SegmentAnswer {
+  readonly baseOffset: string;
+  readonly sizeBytes: number;
+  readonly file: string;
 }
 
 /** One znode as read by the tree reader. Longs as decimal strings, data as text (maybe cut short). */
@@ -161,8 +198,27 @@ export interface ZooKeeperServerState {
     readonly phase: string;
     readonly synced: boolean;
     readonly lastHeardAgoSeconds: number;
+    /** The highest proposal it ACKed, as `epoch:counter`; null before its first ACK to this leader. */
+    readonly acked: string | null;
+    /** Proposals the leader logged that it has not ACKed yet (same epoch only), null when unknown. */
+    readonly behind: number | null;
   }[];
   readonly connections: number | null;
+  /**
+   * Its FastLeaderElection vote: whom it proposes while LOOKING, whom it settled on after; the zxid as
+   * `epoch:counter`, `round` the election round (logicalclock). Null when unknown or the server is down.
+   */
+  readonly vote: {
+    readonly leaderSid: number;
+    readonly leader: string;
+    readonly zxid: string;
+    readonly round: number;
+    readonly peerEpoch: number;
+  } | null;
+  /** The client sessions connected to this server, by session id. */
+  readonly sessions: readonly SessionAnswer[];
+  /** The data watches clients set through this server: path → the watching sessions, by path. */
+  readonly watches: readonly { readonly path: string; readonly sessions: readonly string[] }[];
   readonly nodeCount: number | null;
   /** This server's peer links are cut by a partition (some link from or to it is not ok). */
   readonly cutOff: boolean;
@@ -217,6 +273,9 @@ export interface ReplicaState {
   readonly logStartOffset: string | null;
   readonly logEndOffset: string | null;
   readonly highWatermark: string | null;
+  /** The log directory on that broker and its segment files (empty when the broker did not say). */
+  readonly dir: string | null;
+  readonly segments: readonly SegmentAnswer[];
 }
 
 export interface PartitionState {
@@ -268,6 +327,19 @@ export type StateSection = (typeof STATE_SECTIONS)[number];
 export function formatZxid(zxid: string | number | bigint): string {
   const value = typeof zxid === 'bigint' ? zxid : BigInt(zxid);
   return `${value >> 32n}:${value & 0xffff_ffffn}`;
+}
+
+/** How many proposals `acked` trails `proposed` by, when both are of one epoch (counters count proposals). */
+function proposalsBehind(proposed: string, acked: string): number | null {
+  const [p, a] = [BigInt(proposed), BigInt(acked)];
+  if (p >> 32n !== a >> 32n) return null;
+  return Number(p > a ? p - a : 0n);
+}
+
+/** Two `0x…` session ids in numeric order. */
+function compareHex(a: string, b: string): number {
+  const difference = BigInt(a) - BigInt(b);
+  return difference < 0n ? -1 : difference > 0n ? 1 : 0;
 }
 
 /** A strict majority of `size`. */
@@ -336,9 +408,31 @@ export function shapeEnsemble(
               phase: learner.phase,
               synced: learner.synced,
               lastHeardAgoSeconds: Math.floor(learner.lastHeardAgoMs / 1000),
+              acked: learner.ackedZxid ? formatZxid(learner.ackedZxid) : null,
+              behind: learner.ackedZxid ? proposalsBehind(quorum.lastLoggedZxid, learner.ackedZxid) : null,
             }))
           : [],
       connections: alive ? (observation.srvr?.connections ?? null) : null,
+      vote:
+        alive && quorum?.vote
+          ? {
+              leaderSid: quorum.vote.leader,
+              leader:
+                observations.find((other) => other.sid === quorum.vote!.leader)?.name ??
+                `zk${quorum.vote.leader}`,
+              zxid: formatZxid(quorum.vote.zxid),
+              round: quorum.vote.electionEpoch,
+              peerEpoch: quorum.vote.peerEpoch,
+            }
+          : null,
+      sessions: alive
+        ? [...(observation.sessions ?? [])].sort((a, b) => compareHex(a.sessionId, b.sessionId))
+        : [],
+      watches: alive
+        ? Object.entries(observation.watchesByPath ?? {})
+            .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+            .map(([path, sessions]) => ({ path, sessions: [...sessions].sort(compareHex) }))
+        : [],
       nodeCount: alive ? (observation.srvr?.nodeCount ?? null) : null,
       cutOff: links.some((link) => link.from === observation.name || link.to === observation.name),
       cutFrom: [
@@ -579,6 +673,12 @@ export function shapeTopics(tree: ZnodeTree | null, brokers: readonly BrokerObse
         logStartOffset: view?.logStartOffset ?? null,
         logEndOffset: view?.logEndOffset ?? null,
         highWatermark: view?.highWatermark ?? null,
+        dir: view?.dir ?? null,
+        segments: (view?.segments ?? []).map(({ baseOffset, sizeBytes, file }) => ({
+          baseOffset,
+          sizeBytes,
+          file,
+        })),
       };
     });
     const leader = entry.leader === null || entry.leader < 0 ? null : entry.leader;
@@ -647,6 +747,7 @@ export const JOURNAL_KINDS = [
   // observed by comparing two states
   'zk-leader-elected',
   'zk-role',
+  'zk-voted',
   'quorum-lost',
   'quorum-regained',
   'controller-moved',
@@ -770,6 +871,38 @@ export function observedChanges(previous: DashboardState | undefined, next: Dash
         params: { node: server.name, from: before.role, to: server.role },
       });
     }
+  }
+  // Votes: a server that settled (FOLLOWING/LEADING) on a vote it did not hold settled before voted in
+  // that election; the timeline keeps whom for. While LOOKING its proposal shows on its card only. A
+  // server back from a pause or a restart that joins on a round no newer than the others' did not vote in
+  // an election of its own: not news.
+  const previousRounds = previous.ensemble.servers.flatMap((server) =>
+    server.vote === null ? [] : [server.vote.round],
+  );
+  for (const server of next.ensemble.servers) {
+    if (server.vote === null || (server.role !== 'FOLLOWING' && server.role !== 'LEADING')) continue;
+    const before = previous.ensemble.servers.find((candidate) => candidate.name === server.name);
+    const settledBefore =
+      before !== undefined &&
+      (before.role === 'FOLLOWING' || before.role === 'LEADING') &&
+      before.vote !== null &&
+      before.vote.round === server.vote.round &&
+      before.vote.leaderSid === server.vote.leaderSid;
+    const rejoined =
+      (before === undefined || ['DOWN', 'PAUSED', 'UNKNOWN'].includes(before.role)) &&
+      server.vote.round <= Math.max(0, ...previousRounds);
+    if (settledBefore || rejoined) continue;
+    drafts.push({
+      ...base,
+      kind: 'zk-voted',
+      nodes: [...new Set([server.name, server.vote.leader])],
+      params: {
+        node: server.name,
+        leader: server.vote.leader,
+        zxid: server.vote.zxid,
+        round: server.vote.round,
+      },
+    });
   }
   if (previous.ensemble.hasQuorum && !next.ensemble.hasQuorum) {
     drafts.push({

@@ -114,6 +114,10 @@ describe.skipIf(skipUnlessAvailable(existsSync(CHROMIUM)))('the dashboard in Chr
       .poll(() => page.getByTestId('quorum-summary').textContent())
       .toBe('3 of 3 servers serving · a quorum needs 2');
     await expect(page.getByTestId('link-state').textContent()).resolves.toContain('live');
+    // The leader's card: what each follower ACKed of its proposals (the lab's writes so far).
+    const acks = page.locator('[data-testid^="zk-"][data-role="LEADING"] [data-testid^="ack-"]');
+    await expect.poll(() => acks.count()).toBe(2);
+    for (const text of await acks.allTextContents()) expect(text).toMatch(/^ACKed up to 1:\d+/);
   });
 
   it('shows the topic, its partitions and their leader; the broker is the controller', async () => {
@@ -125,6 +129,22 @@ describe.skipIf(skipUnlessAvailable(existsSync(CHROMIUM)))('the dashboard in Chr
     await expect.poll(() => page.getByTestId('controller').textContent()).toContain('Controller: broker1');
   });
 
+  it("a replica's segment files: folded under the partition's offsets, opened with a click", async () => {
+    const segments = page.getByTestId('segments-orders-0-broker1');
+    await segments.waitFor({ timeout: 15_000 });
+    expect(await segments.locator('summary').textContent()).toMatch(
+      /^1 segment\(s\) · \d+(\.\d)? (B|KiB|MiB)$/,
+    );
+    await segments.locator('summary').click();
+    await expect.poll(() => segments.evaluate((element) => (element as HTMLDetailsElement).open)).toBe(true);
+    const text = await segments.textContent();
+    expect(text).toContain('00000000000000000000.log');
+    expect(text).toMatch(/orders-0/);
+    expect(text).toContain('active');
+    await segments.scrollIntoViewIfNeeded();
+    await page.screenshot({ path: path.join(shots, '0-segments.png') });
+  });
+
   it('the znode tree explains the Kafka znodes and shows their data and Stat', async () => {
     const state = page.getByTestId('znode-/brokers/topics/orders/partitions/0/state');
     await state.waitFor({ timeout: 15_000 });
@@ -134,6 +154,27 @@ describe.skipIf(skipUnlessAvailable(existsSync(CHROMIUM)))('the dashboard in Chr
     expect(await page.getByTestId('znode-help').textContent()).toContain('broker epoch');
     // An ephemeral znode: its owner is a session, not 0x0.
     expect(await page.getByTestId('znode-detail').textContent()).toMatch(/owned by session 0x[0-9a-f]+/);
+    // The owning session: the broker's, connected to one of the servers, with its negotiated timeout.
+    const owner = page.getByTestId('znode-owner');
+    await expect
+      .poll(() => owner.textContent())
+      .toMatch(/^Session 0x[0-9a-f]+: timeout \d+ ms, connected to zk[123] from 127\.0\.0\.1:\d+\./);
+    const [, session, server] = /Session (0x[0-9a-f]+): .* connected to (zk\d)/.exec(
+      (await owner.textContent())!,
+    )!;
+    expect(await page.getByTestId('znode-detail').textContent()).toContain(`owned by session ${session}`);
+    // That server's sessions list has it, owning the registration.
+    const sessions = page.getByTestId(`sessions-${server}`);
+    await sessions.locator('summary').click();
+    expect(await sessions.getByTestId(`session-${session}`).textContent()).toContain('/brokers/ids/1');
+    // The controller watches /controller (exists with a watch) through its session's server.
+    await page.getByTestId('znode-/controller').click();
+    await expect
+      .poll(() => page.getByTestId('znode-watchers').textContent())
+      .toContain(`${session} via ${server}`);
+    // Back to the registration: the Korean test reads its explanation.
+    await page.getByTestId('znode-/brokers/ids/1').click();
+    await expect.poll(() => page.getByTestId('znode-path').textContent()).toBe('/brokers/ids/1');
     await screenshot('1-english');
   });
 
@@ -214,12 +255,18 @@ describe.skipIf(skipUnlessAvailable(existsSync(CHROMIUM)))('the dashboard in Chr
   });
 
   it('creates a topic from the page; round-robin spreads keyed records over all its partitions', async () => {
+    // Creating a topic writes znodes: the followers' ACK counters on the leader's card climb.
+    const ack = page.locator('[data-testid^="zk-"][data-role="LEADING"] [data-testid^="ack-"]').first();
+    const ackedCounter = async () =>
+      Number(/ACKed up to \d+:(\d+)/.exec((await ack.textContent()) ?? '')![1]);
+    const ackedBefore = await ackedCounter();
     await page.getByTestId('new-topic').locator('summary').click();
     await page.getByTestId('new-topic-name').fill('clicks');
     await page.getByTestId('new-topic-partitions').fill('3');
     await page.getByTestId('new-topic-rf').fill('1');
     await page.getByTestId('create-topic').click();
     await page.getByTestId('partition-leader-clicks-2').waitFor({ timeout: 10_000 });
+    await expect.poll(ackedCounter).toBeGreaterThan(ackedBefore);
     await expect.poll(() => page.getByTestId('produce-topic').inputValue()).toBe('clicks');
     // A second time: a clear 409 from the server, shown as an error.
     const again = await page.evaluate(async () => {
@@ -299,9 +346,9 @@ describe.skipIf(skipUnlessAvailable(existsSync(CHROMIUM)))('the dashboard in Chr
       await page.getByTestId('panel-groups').screenshot({ path: path.join(shots, '6-consumer-groups.png') });
       // The 50 partitions of __consumer_offsets are folded away, after the learner's topics.
       expect(await page.getByTestId('topic-__consumer_offsets').getAttribute('open')).toBeNull();
-      expect(await page.getByTestId('topic-__consumer_offsets').locator('summary').textContent()).toContain(
-        'internal topic, 50 partition(s)',
-      );
+      expect(
+        await page.getByTestId('topic-__consumer_offsets').locator(':scope > summary').textContent(),
+      ).toContain('internal topic, 50 partition(s)');
     } finally {
       await producer.close();
       await consumer.close();
@@ -364,6 +411,8 @@ describe.skipIf(skipUnlessAvailable(existsSync(CHROMIUM)))('the dashboard in Chr
       .poll(() => card.getAttribute('data-role'), { timeout: ELECTION_DEADLINE_MS })
       .toBe('LOOKING');
     expect(await page.locator('[data-role="LEADING"]').count()).toBe(1);
+    // While LOOKING its card shows the vote it would send now: a proposed leader, its zxid, the round.
+    await expect.poll(() => card.textContent()).toMatch(/votes now forzk[123] · \d+:\d+ · #\d+/);
     await screenshot('3-follower-partitioned');
     await page.getByTestId(`heal-${follower}`).click();
     await expect.poll(() => card.textContent(), { timeout: 15_000 }).not.toContain('cut off');
@@ -427,6 +476,14 @@ describe.skipIf(skipUnlessAvailable(existsSync(CHROMIUM)))('the dashboard in Chr
     await expect
       .poll(() => timeline.textContent(), { timeout: 10_000 })
       .toMatch(new RegExp(`${newLeader} is the new ZooKeeper leader \\(epoch \\d+\\)`));
+    // The election's votes stay in the timeline: both survivors voted for the new leader.
+    for (const voter of ['zk1', 'zk2', 'zk3'].filter((name) => name !== leader))
+      await expect
+        .poll(() => timeline.textContent(), { timeout: 10_000 })
+        .toMatch(new RegExp(`${voter} voted for ${newLeader} \\(zxid \\d+:\\d+, round \\d+\\)`));
+    expect(await page.getByTestId(`zk-${newLeader}`).textContent()).toMatch(
+      new RegExp(`voted for${newLeader} · \\d+:\\d+ · #\\d+`),
+    );
     // The node filter keeps only that node's entries.
     await page.getByTestId('timeline-filter').selectOption(leader);
     const texts = await page.locator('[data-testid="timeline"] li .text').allTextContents();

@@ -14,6 +14,8 @@ import {
   fourLetterWord,
   hex64,
   javaDateString,
+  learnerView,
+  voteView,
   type FourLetterWordHost,
 } from './four-letter-words.ts';
 import { StandaloneServer } from './standalone-server.ts';
@@ -377,5 +379,36 @@ describe('Java formatting helpers', () => {
       `${String(local.getDate()).padStart(2, '0')} ${String(local.getHours()).padStart(2, '0')}:` +
         `${String(local.getMinutes()).padStart(2, '0')}:07`,
     );
+  });
+});
+
+describe('the quorum command’s vote', () => {
+  it('a FastLeaderElection vote as JSON: the zxid in hex, the epochs as numbers; none before an election', () => {
+    expect(voteView({ leader: 3, zxid: 0x200000007n, electionEpoch: 4n, peerEpoch: 2n })).toEqual({
+      leader: 3,
+      zxid: '0x200000007',
+      electionEpoch: 4,
+      peerEpoch: 2,
+    });
+    expect(voteView(null)).toBeNull();
+  });
+});
+
+describe('the quorum command’s learners', () => {
+  it('each learner: phase, how long since heard, and the highest proposal it ACKed (none yet: null)', () => {
+    expect(
+      learnerView({ sid: 2, phase: 'UPTODATE', lastHeardMs: 1000, ackedZxid: 0x100000095n }, 1250),
+    ).toEqual({
+      sid: 2,
+      phase: 'UPTODATE',
+      lastHeardAgoMs: 250,
+      synced: true,
+      ackedZxid: '0x100000095',
+    });
+    expect(learnerView({ sid: 3, phase: 'SYNCING', lastHeardMs: 1300, ackedZxid: -1n }, 1250)).toMatchObject({
+      lastHeardAgoMs: 0,
+      synced: false,
+      ackedZxid: null,
+    });
   });
 });

@@ -21,6 +21,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import v8 from 'node:v8';
+import type { Vote } from '../core/election/vote.ts';
 import type { ConnectionStats, ZooKeeperServer } from '../core/zookeeper-server.ts';
 import type { ZooKeeperConfig } from './config.ts';
 
@@ -68,8 +69,54 @@ export interface QuorumView {
   lastProcessedZxid: string;
   leader: number | null;
   peers: { sid: number; host: string; quorumPort: number; electionPort: number; clientPort: number | null }[];
-  /** On the leader: each learner's sync phase and how long since it was last heard from. */
-  learners: { sid: number; phase: string; lastHeardAgoMs: number; synced: boolean }[];
+  /** On the leader: each learner's sync phase, how long since it was last heard from, what it ACKed. */
+  learners: LearnerView[];
+  /**
+   * The FastLeaderElection vote this server would send now: its proposal while LOOKING, the vote it
+   * settled on while FOLLOWING/LEADING; null before its first election.
+   */
+  vote: VoteView | null;
+}
+
+export interface LearnerView {
+  sid: number;
+  phase: string;
+  lastHeardAgoMs: number;
+  synced: boolean;
+  /** The highest proposal it ACKed (hex; an ACK covers every earlier one), null before its first. */
+  ackedZxid: string | null;
+}
+
+/** The leader's handle of one learner as the quorum command shows it. */
+export function learnerView(
+  learner: { sid: number; phase: string; lastHeardMs: number; ackedZxid: bigint },
+  nowMs: number,
+): LearnerView {
+  return {
+    sid: learner.sid,
+    phase: learner.phase,
+    lastHeardAgoMs: Math.max(0, nowMs - learner.lastHeardMs),
+    synced: learner.phase === 'UPTODATE',
+    ackedZxid: learner.ackedZxid < 0n ? null : `0x${learner.ackedZxid.toString(16)}`,
+  };
+}
+
+/** A Vote as JSON: the zxid in hex like the other zxids here, the epochs as numbers. */
+export interface VoteView {
+  leader: number;
+  zxid: string;
+  electionEpoch: number;
+  peerEpoch: number;
+}
+
+export function voteView(vote: Vote | null): VoteView | null {
+  if (vote === null) return null;
+  return {
+    leader: vote.leader,
+    zxid: `0x${vote.zxid.toString(16)}`,
+    electionEpoch: Number(vote.electionEpoch),
+    peerEpoch: Number(vote.peerEpoch),
+  };
 }
 
 /** ZooKeeper's Version.getFullVersion(): "<version>-<revision>, built on <date>". Parsers read the x.y.z. */

@@ -15,7 +15,7 @@ import { ClientPort } from './client-port.ts';
 import type { ZooKeeperConfig } from './config.ts';
 import { FOUR_LETTER_WORDS, isFourLetterWordAllowed } from './config.ts';
 import { restore } from './file-txn-snap-log.ts';
-import { fourLetterWord, type QuorumView } from './four-letter-words.ts';
+import { fourLetterWord, learnerView, voteView, type QuorumView } from './four-letter-words.ts';
 import { FrameSocket } from './frame-socket.ts';
 import { QuorumCnxManager, type PeerAddress } from './quorum-cnx-manager.ts';
 import { serializeSnapshot, writeSnapshotFile } from './snapshot.ts';
@@ -431,12 +431,8 @@ export class QuorumPeerServer {
         electionPort: s.electionPort,
         clientPort: s.clientPort ?? null,
       })),
-      learners: [...(peer.leader?.learners.values() ?? [])].map((l) => ({
-        sid: l.sid,
-        phase: l.phase,
-        lastHeardAgoMs: Math.max(0, now - l.lastHeardMs),
-        synced: l.phase === 'UPTODATE',
-      })),
+      learners: [...(peer.leader?.learners.values() ?? [])].map((l) => learnerView(l, now)),
+      vote: voteView(peer.election.currentVote),
     };
   }
 

@@ -171,6 +171,11 @@ function renderEnsemble() {
         ['field.epoch', server.currentEpoch ?? '—', 'field.epoch.help'],
         ['field.zxid', server.lastZxid ?? '—', 'field.zxid.help', server.lastZxidHex],
         ['field.zab', alive ? (server.zabState ?? '—') : '—'],
+        [
+          server.role === 'LOOKING' ? 'field.vote.looking' : 'field.vote',
+          server.vote === null ? '—' : t('vote.text', server.vote),
+          'field.vote.help',
+        ],
         ['field.connections', alive ? (server.connections ?? '—') : '—'],
         ['field.znodes', alive ? (server.nodeCount ?? '—') : '—'],
       ];
@@ -193,10 +198,11 @@ function renderEnsemble() {
             : `<ul class="learners" title="${esc(t('learners.help'))}">${server.learners
                 .map(
                   (learner) =>
-                    `<li class="${learner.synced ? 'synced' : 'syncing'}"><span>${esc(learner.name)}</span> <code>${esc(learner.phase)}</code> <span class="muted">${esc(learner.lastHeardAgoSeconds === 0 ? t('learners.now') : t('learners.heard', { seconds: learner.lastHeardAgoSeconds }))}</span></li>`,
+                    `<li class="${learner.synced ? 'synced' : 'syncing'}"><span>${esc(learner.name)}</span> <code>${esc(learner.phase)}</code> <span class="muted">${esc(learner.lastHeardAgoSeconds === 0 ? t('learners.now') : t('learners.heard', { seconds: learner.lastHeardAgoSeconds }))}</span>${ackLine(learner)}</li>`,
                 )
                 .join('')}</ul>`
         }
+        ${sessionList(server)}
         <footer>
           <span class="process process-${server.process}">${esc(t(`process.${server.process}`))}${server.pid ? ` · pid ${server.pid}` : ''}</span>
           ${server.cutOff ? `<span class="chip cut" data-testid="cut-${esc(server.name)}" title="${esc(t('cutoff.help'))}">✂ ${esc(t('cutoff', { peers: server.cutFrom.join(', ') }))}</span>` : ''}
@@ -206,6 +212,48 @@ function renderEnsemble() {
       return [server.name, html];
     }),
   );
+}
+
+/** What a follower ACKed of the leader's proposals: the zxid, and how many it still owes. */
+function ackLine(learner) {
+  if (learner.acked === null) return `<div class="ack muted">${esc(t('learners.noack'))}</div>`;
+  return `<div class="ack" data-testid="ack-${esc(learner.name)}" title="${esc(t('learners.ack.help'))}">${esc(
+    t('learners.acked', { zxid: learner.acked }),
+  )}${learner.behind === null ? '' : ` · <span class="${learner.behind > 0 ? 'behind' : ''}">${esc(t('learners.behind', { count: learner.behind }))}</span>`}</div>`;
+}
+
+/** Servers whose sessions list the learner opened; kept across redraws. */
+const openSessions = new Set();
+
+/** The ephemeral znodes of each session, from the tree: session id (hex) → paths. */
+function ephemeralsBySession() {
+  const owned = new Map();
+  for (const node of state?.tree?.nodes ?? []) {
+    if (node.stat.ephemeralOwner === '0x0') continue;
+    if (!owned.has(node.stat.ephemeralOwner)) owned.set(node.stat.ephemeralOwner, []);
+    owned.get(node.stat.ephemeralOwner).push(node.path);
+  }
+  return owned;
+}
+
+/** The client sessions connected to a server (AdminServer `cons`), each with its timeout and ephemerals. */
+function sessionList(server) {
+  if (server.sessions.length === 0) return '';
+  const owned = ephemeralsBySession();
+  const items = server.sessions
+    .map((session) => {
+      const paths = owned.get(session.sessionId) ?? [];
+      return `<li data-testid="session-${esc(session.sessionId)}"><code>${esc(session.sessionId)}</code> <span class="muted">${esc(t('sessions.timeout', { seconds: session.timeoutMs / 1000 }))} · ${esc(t('sessions.from', { remote: session.remote }))}</span>${
+        paths.length === 0
+          ? ''
+          : `<div class="session-ephemerals">${esc(t('sessions.ephemerals'))} ${paths.map((path) => `<code>${esc(path)}</code>`).join(' ')}</div>`
+      }</li>`;
+    })
+    .join('');
+  return `<details class="sessions" data-sessions="${esc(server.name)}" data-testid="sessions-${esc(server.name)}" ${openSessions.has(server.name) ? 'open' : ''}>
+    <summary title="${esc(t('sessions.help'))}">${esc(t('sessions.summary', { count: server.sessions.length }))}</summary>
+    <ul>${items}</ul>
+  </details>`;
 }
 
 function renderBrokers() {
@@ -276,9 +324,40 @@ function offsetBars(partition) {
             ? ` · ${esc(t('topics.lag', { lag: leaderLeo - leo }))}`
             : ''
         }</span>
-      </div>`;
+      </div>${segmentList(partition, replica)}`;
     })
     .join('');
+}
+
+/** Replicas (`topic-partition-broker`) whose segment list the learner opened; kept across redraws. */
+const openSegments = new Set();
+
+function formatBytes(bytes) {
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KiB`;
+  return `${(bytes / (1024 * 1024)).toFixed(1)} MiB`;
+}
+
+/** A replica's log on its broker: the directory and each segment file (base offset, size), folded. */
+function segmentList(partition, replica) {
+  if (replica.segments.length === 0) return '';
+  const key = `${partition.topic}-${partition.partition}-${replica.broker}`;
+  const total = replica.segments.reduce((sum, segment) => sum + segment.sizeBytes, 0);
+  const rows = replica.segments
+    .map((segment, index) => {
+      const file = segment.file.slice(segment.file.lastIndexOf('/') + 1);
+      const active = index === replica.segments.length - 1;
+      return `<tr><td class="mono">${esc(segment.baseOffset)}</td><td class="mono" title="${esc(segment.file)}">${esc(file)}${
+        active ? ` <span class="chip">${esc(t('segments.active'))}</span>` : ''
+      }</td><td class="mono num">${esc(formatBytes(segment.sizeBytes))}</td></tr>`;
+    })
+    .join('');
+  return `<details class="segments" data-segments="${esc(key)}" data-testid="segments-${esc(key)}" ${openSegments.has(key) ? 'open' : ''}>
+    <summary title="${esc(t('segments.help'))}">${esc(t('segments.summary', { count: replica.segments.length, size: formatBytes(total) }))}</summary>
+    <div class="muted mono segments-dir">${esc(replica.dir ?? '')}</div>
+    <table><thead><tr><th>${esc(t('segments.baseOffset'))}</th><th>${esc(t('segments.file'))}</th><th>${esc(t('segments.size'))}</th></tr></thead>
+    <tbody>${rows}</tbody></table>
+  </details>`;
 }
 
 function renderTopics() {
@@ -401,6 +480,49 @@ function renderTree() {
   renderZnode(byPath.get(selectedZnode));
 }
 
+/** Where an ephemeral znode's owning session is connected, with its timeout (from every server's `cons`). */
+function ownerSession(sessionId) {
+  for (const server of state?.ensemble.servers ?? []) {
+    const session = server.sessions.find((candidate) => candidate.sessionId === sessionId);
+    if (session)
+      return `<p class="znode-owner" data-testid="znode-owner">${esc(
+        t('tree.owner.session', {
+          session: sessionId,
+          timeout: session.timeoutMs,
+          server: server.name,
+          remote: session.remote,
+        }),
+      )}</p>`;
+  }
+  return `<p class="znode-owner muted" data-testid="znode-owner">${esc(t('tree.owner.gone', { session: sessionId }))}</p>`;
+}
+
+/** The sessions with a data watch on this path, and the server each set it through (`watches_by_path`). */
+function watchers(path) {
+  const entries = (state?.ensemble.servers ?? []).flatMap((server) =>
+    (server.watches.find((watch) => watch.path === path)?.sessions ?? []).map((session) => ({
+      session,
+      server: server.name,
+    })),
+  );
+  const body =
+    entries.length === 0
+      ? `<span class="muted">${esc(t('tree.watchers.none'))}</span>`
+      : entries
+          .map(
+            (entry) =>
+              `<code>${esc(entry.session)}</code> <span class="muted">${esc(t('tree.watcher.via', { server: entry.server }))}</span>`,
+          )
+          .join('<br>');
+  return `<h4 title="${esc(t('tree.watchers.help'))}">${esc(t('tree.watchers'))}</h4><p class="znode-watchers" data-testid="znode-watchers">${body}</p>`;
+}
+
+/** The selected znode's detail again (its sessions and watchers come with the ensemble section). */
+function refreshZnode() {
+  if (!state?.tree) return;
+  renderZnode(state.tree.nodes.find((node) => node.path === selectedZnode));
+}
+
 function renderZnode(node) {
   if (!node) {
     $('znode').innerHTML = `<p class="empty">${esc(t('tree.select'))}</p>`;
@@ -437,6 +559,8 @@ function renderZnode(node) {
         ? `<span class="chip eph">${esc(t('tree.ephemeral'))}</span> ${esc(t('tree.owner', { session: node.stat.ephemeralOwner }))}`
         : `<span class="chip">${esc(t('tree.persistent'))}</span>`
     }</p>
+    ${ephemeral ? ownerSession(node.stat.ephemeralOwner) : ''}
+    ${watchers(node.path)}
     <h4>${esc(t('tree.data'))}</h4>
     <pre class="znode-data">${data ? esc(data) : `<span class="muted">${esc(t('tree.nodata'))}</span>`}${node.truncated ? '\n…' : ''}</pre>
     <h4>${esc(t('tree.stat'))}</h4>
@@ -640,11 +764,11 @@ function renderAll() {
 
 const SECTION_RENDERERS = {
   lab: [renderFacts],
-  ensemble: [renderEnsemble, renderTimelineFilter],
+  ensemble: [renderEnsemble, renderTimelineFilter, refreshZnode],
   brokers: [renderBrokers, renderTimelineFilter],
   controller: [renderBrokers],
   topics: [renderTopics, () => clientPanels.renderTopicChoices()],
-  tree: [renderTree],
+  tree: [renderTree, renderEnsemble],
   links: [],
 };
 
@@ -799,6 +923,18 @@ $('drill-select').addEventListener('change', (event) => {
 document.addEventListener(
   'toggle',
   (event) => {
+    const sessions = event.target instanceof Element ? event.target.getAttribute('data-sessions') : null;
+    if (sessions !== null) {
+      if (event.target.open) openSessions.add(sessions);
+      else openSessions.delete(sessions);
+      return;
+    }
+    const segments = event.target instanceof Element ? event.target.getAttribute('data-segments') : null;
+    if (segments !== null) {
+      if (event.target.open) openSegments.add(segments);
+      else openSegments.delete(segments);
+      return;
+    }
     const name = event.target instanceof Element ? event.target.getAttribute('data-topic') : null;
     if (name === null) return;
     if (event.target.open) openTopics.add(name);

@@ -62,6 +62,15 @@ export function initClientPanels({ t, esc, getState, toast, renderTopics }) {
     renderPartitionChoices();
   }
 
+  /** The topic just created, chosen in both panels once the state lists it. */
+  function choosePendingTopic() {
+    if (pendingTopic === null || !userTopics().some((topic) => topic.name === pendingTopic)) return;
+    $('produce-topic').value = pendingTopic;
+    $('consume-topic').value = pendingTopic;
+    renderPartitionChoices();
+    pendingTopic = null;
+  }
+
   function renderPartitionChoices() {
     const topic = userTopics().find((candidate) => candidate.name === $('consume-topic').value);
     const partitions = (topic?.partitions ?? []).map((partition) => String(partition.partition));
@@ -256,8 +265,10 @@ export function initClientPanels({ t, esc, getState, toast, renderTopics }) {
       const created = await postJson('/api/topics', { name, partitions, replicationFactor });
       toast(t('topic.created', created), 'ok');
       $('new-topic').open = false;
-      // The topic shows in the state with the next poll; choose it as soon as it does.
+      // The topic shows in the state with the next poll (or already did, before this answer): choose it
+      // as soon as it is there.
       pendingTopic = name;
+      choosePendingTopic();
     } catch (error) {
       toast(t('topic.failed', { message: error.message }), 'error');
     } finally {
@@ -449,12 +460,7 @@ export function initClientPanels({ t, esc, getState, toast, renderTopics }) {
     /** The topics changed: refresh the choices (and pick a topic just created). */
     renderTopicChoices() {
       renderTopicChoices();
-      if (pendingTopic !== null && userTopics().some((topic) => topic.name === pendingTopic)) {
-        $('produce-topic').value = pendingTopic;
-        $('consume-topic').value = pendingTopic;
-        renderPartitionChoices();
-        pendingTopic = null;
-      }
+      choosePendingTopic();
     },
     /** Everything, in the current language. */
     renderAll() {

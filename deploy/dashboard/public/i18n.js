@@ -77,6 +77,11 @@ const en = {
   'field.zxid.help': 'The last transaction this server applied, as epoch:counter.',
   'field.zab': 'Zab phase',
   'field.connections': 'client connections',
+  'field.vote': 'voted for',
+  'field.vote.looking': 'votes now for',
+  'field.vote.help':
+    'Its Fast Leader Election vote: while LOOKING, the server it proposes (the one with the newest history it has heard of: highest epoch, then zxid, then myid) — it changes as better votes arrive; after the election, the leader it settled on. Shown as: leader · the last zxid of that leader · #election round.',
+  'vote.text': '{leader} · {zxid} · #{round}',
   'field.znodes': 'znodes',
   'field.pid': 'pid',
   'field.port': 'port',
@@ -142,6 +147,21 @@ const en = {
   'tree.persistent': 'persistent',
   'tree.sequential': 'sequential',
   'tree.owner': 'owned by session {session}',
+  'tree.owner.session':
+    'Session {session}: timeout {timeout} ms, connected to {server} from {remote}. If it stays silent longer than its timeout, the session expires and this znode is deleted.',
+  'tree.owner.gone':
+    'Session {session} is connected to no server right now: it lives until its timeout runs out without a reconnect, then this znode goes.',
+  'tree.watchers': 'Data watches on this znode',
+  'tree.watchers.help':
+    "Sessions that asked to hear about the next change of this znode's data (exists/getData with a watch), per server they set it through (AdminServer watches_by_path). A watch fires once. Child watches (getChildren) are not listed.",
+  'tree.watchers.none': 'no session has a data watch here',
+  'tree.watcher.via': 'via {server}',
+  'sessions.summary': '{count} client session(s)',
+  'sessions.help':
+    'The client sessions connected to this server (AdminServer cons): id, negotiated timeout, client address, and the ephemeral znodes the session owns.',
+  'sessions.timeout': 'timeout {seconds} s',
+  'sessions.from': 'from {remote}',
+  'sessions.ephemerals': 'owns',
   'stat.czxid': 'zxid of the create',
   'stat.mzxid': 'zxid of the last data change',
   'stat.pzxid': 'zxid of the last child change',
@@ -178,6 +198,7 @@ const en = {
   'event.heal-all': 'All links healed',
   'event.zk-leader-elected': '{node} is the new ZooKeeper leader (epoch {epoch})',
   'event.zk-role': '{node}: {from} → {to}',
+  'event.zk-voted': '{node} voted for {leader} (zxid {zxid}, round {round})',
   'event.quorum-lost': 'Quorum lost: {serving} serving, {majority} needed',
   'event.quorum-regained': 'Quorum back: leader {leader}, {serving} serving',
   'event.controller-moved': 'Controller moved: {from} → {to} (controller epoch {epoch})',
@@ -193,6 +214,11 @@ const en = {
     "The leader's followers (learners): their Zab sync phase (UPTODATE = synchronised, serving) and when the leader last heard from each.",
   'learners.heard': 'heard {seconds} s ago',
   'learners.now': 'heard < 1 s ago',
+  'learners.acked': 'ACKed up to {zxid}',
+  'learners.behind': '{count} to ACK',
+  'learners.noack': 'no ACK to this leader yet',
+  'learners.ack.help':
+    'Every write is a PROPOSAL from the leader; the follower logs it (fsync) and answers ACK. Once a majority (the leader included) has ACKed, the leader sends COMMIT. An ACK covers every earlier proposal, so the zxid counter here counts what this follower has logged in this epoch; write something and watch it climb.',
   'panel.glossary': 'Glossary',
   'panel.glossary.hint': 'The words on this page in English and Korean (the Korean study notes use these).',
   'glossary.meaning': 'meaning',
@@ -200,6 +226,13 @@ const en = {
   'heal.all.toast': 'all links',
   'quorum.majority': 'a majority: {majority} of {size}',
   'topics.lag': 'lag {lag}',
+  'segments.summary': '{count} segment(s) · {size}',
+  'segments.help':
+    "This replica's log on its broker's disk: one .log file per segment, named by the first offset it holds; only the last (active) segment is written to, older ones are deleted whole by retention.",
+  'segments.baseOffset': 'base offset',
+  'segments.file': 'file',
+  'segments.size': 'size',
+  'segments.active': 'active',
   'expect.zk.kill.leader':
     'Expect: the followers lose their leader, go LOOKING and elect a new one with a higher epoch. No writes meanwhile.',
   'expect.zk.kill.follower':
@@ -411,6 +444,11 @@ const ko = {
   'field.zxid.help': '이 서버가 마지막으로 적용한 트랜잭션 (에포크:카운터).',
   'field.zab': 'Zab 단계',
   'field.connections': '클라이언트 연결',
+  'field.vote': '투표한 리더',
+  'field.vote.looking': '지금 투표하는 리더',
+  'field.vote.help':
+    '빠른 리더 선출(Fast Leader Election)에서의 투표: LOOKING 동안에는 이 서버가 제안하는 서버(들은 것 중 가장 새로운 기록: 에포크, 그다음 zxid, 그다음 myid가 가장 큰 서버)이며 더 나은 투표가 오면 바뀝니다. 선출이 끝나면 확정한 리더입니다. 표시: 리더 · 그 리더의 마지막 zxid · #선출 라운드.',
+  'vote.text': '{leader} · {zxid} · #{round}',
   'field.znodes': '지노드 수',
   'field.pid': 'pid',
   'field.port': '포트',
@@ -476,6 +514,21 @@ const ko = {
   'tree.persistent': '영구 노드',
   'tree.sequential': '순차 노드',
   'tree.owner': '소유 세션 {session}',
+  'tree.owner.session':
+    '세션 {session}: 타임아웃 {timeout} ms, {remote}에서 {server}에 연결됨. 타임아웃보다 오래 응답이 없으면 세션이 만료되고 이 znode는 삭제됩니다.',
+  'tree.owner.gone':
+    '세션 {session}은(는) 지금 어느 서버에도 연결되어 있지 않습니다: 다시 연결하지 않고 타임아웃이 지나면 이 znode도 사라집니다.',
+  'tree.watchers': '이 znode의 데이터 감시(watch)',
+  'tree.watchers.help':
+    '이 znode 데이터의 다음 변경을 알려 달라고 한 세션들 (watch를 건 exists/getData), 감시를 건 서버별 (AdminServer watches_by_path). watch는 한 번만 발동합니다. 자식 watch(getChildren)는 나오지 않습니다.',
+  'tree.watchers.none': '데이터 watch를 건 세션 없음',
+  'tree.watcher.via': '{server} 경유',
+  'sessions.summary': '클라이언트 세션 {count}개',
+  'sessions.help':
+    '이 서버에 연결된 클라이언트 세션 (AdminServer cons): id, 협상된 타임아웃, 클라이언트 주소, 그리고 세션이 소유한 임시(ephemeral) znode.',
+  'sessions.timeout': '타임아웃 {seconds}초',
+  'sessions.from': '{remote}에서',
+  'sessions.ephemerals': '소유',
   'stat.czxid': '생성한 트랜잭션의 zxid',
   'stat.mzxid': '데이터를 마지막으로 바꾼 zxid',
   'stat.pzxid': '자식을 마지막으로 바꾼 zxid',
@@ -512,6 +565,7 @@ const ko = {
   'event.heal-all': '모든 링크 복구됨',
   'event.zk-leader-elected': '{node}: 새 주키퍼 리더로 선출 (에포크 {epoch})',
   'event.zk-role': '{node}: {from} → {to}',
+  'event.zk-voted': '{node}: {leader}에게 투표 (zxid {zxid}, 라운드 {round})',
   'event.quorum-lost': '쿼럼 상실: {serving}대 서비스 중, {majority}대 필요',
   'event.quorum-regained': '쿼럼 회복: 리더 {leader}, {serving}대 서비스 중',
   'event.controller-moved': '컨트롤러 이동: {from} → {to} (컨트롤러 에포크 {epoch})',
@@ -527,6 +581,11 @@ const ko = {
     '리더의 팔로워(learner)들: Zab 동기화 단계 (UPTODATE = 동기화 완료, 서비스 중)와 리더가 각 팔로워의 소식을 마지막으로 들은 시점.',
   'learners.heard': '{seconds}초 전 응답',
   'learners.now': '1초 안에 응답',
+  'learners.acked': '{zxid}까지 ACK',
+  'learners.behind': 'ACK 대기 {count}',
+  'learners.noack': '이 리더에게 아직 ACK 없음',
+  'learners.ack.help':
+    '모든 쓰기는 리더의 PROPOSAL입니다. 팔로워는 그것을 로그에 기록(fsync)하고 ACK로 답합니다. 과반수(리더 포함)가 ACK하면 리더가 COMMIT을 보냅니다. ACK 하나는 그 이전 제안 전부를 포함하므로, 여기 zxid 카운터는 이 팔로워가 이번 에포크에 기록한 양입니다. 무언가를 써 보고 올라가는 것을 보세요.',
   'panel.glossary': '용어집',
   'panel.glossary.hint': '이 페이지에 나오는 용어의 영어와 한국어 표기입니다.',
   'glossary.meaning': '뜻',
@@ -535,6 +594,13 @@ const ko = {
   'heal.all.toast': '모든 링크',
   'quorum.majority': '과반수: {size}대 중 {majority}대',
   'topics.lag': '지연 {lag}',
+  'segments.summary': '세그먼트 {count}개 · {size}',
+  'segments.help':
+    '브로커 디스크에 있는 이 레플리카의 로그: 세그먼트마다 .log 파일 하나, 이름은 그 안의 첫 오프셋입니다. 마지막(활성) 세그먼트에만 쓰고, 오래된 세그먼트는 보존 정책에 따라 통째로 삭제됩니다.',
+  'segments.baseOffset': '시작 오프셋',
+  'segments.file': '파일',
+  'segments.size': '크기',
+  'segments.active': '활성',
   'expect.zk.kill.leader':
     '예상: 팔로워들이 리더를 잃고 LOOKING이 되어, 더 높은 에포크로 새 리더를 선출합니다. 그동안 쓰기는 멈춥니다.',
   'expect.zk.kill.follower':
