@@ -394,6 +394,14 @@ describe.skipIf(skipUnlessAvailable(existsSync(CHROMIUM)))('the dashboard in Chr
     await expect
       .poll(() => card.getAttribute('data-role'), { timeout: ELECTION_DEADLINE_MS })
       .toBe('FOLLOWING');
+    // The timeline shades the fault period: the pause is inside it, the resume ends it.
+    const faultTimeline = page.getByTestId('timeline');
+    expect(await faultTimeline.locator('.entry.kind-node-pause').first().getAttribute('class')).toContain(
+      'during-fault',
+    );
+    expect(await faultTimeline.locator('.entry.kind-node-resume').first().getAttribute('class')).not.toContain(
+      'during-fault',
+    );
     // Unless what it shows did change: a ZooKeeper client (the broker, the dashboard's tree reader) that
     // was connected to the paused server moves over, and its client connection count goes up.
     if ((await page.getByTestId(otherFollower).innerText()) === otherFollowerText)

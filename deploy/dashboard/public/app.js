@@ -600,8 +600,48 @@ function entryText(entry) {
   return t(`event.${kind}`, params);
 }
 
+/**
+ * Fault periods, for shading the timeline: a kill or crash lasts until that node starts again, a pause
+ * until its resume, a partition until a heal. Returns the seqs of entries that happened while a fault
+ * was in effect (the fault's own entry included, its end excluded).
+ */
+function entriesDuringFaults(entries) {
+  const down = new Set(); // nodes killed, crashed or paused
+  let partitioned = false;
+  const during = new Set();
+  for (const entry of entries) {
+    const node = entry.nodes[0];
+    switch (entry.kind) {
+      case 'node-kill':
+      case 'node-crashed':
+      case 'node-pause':
+        down.add(node);
+        break;
+      case 'node-started':
+      case 'node-resume':
+        down.delete(node);
+        break;
+      case 'partition':
+        partitioned = true;
+        break;
+      case 'heal':
+        partitioned = false;
+        break;
+      case 'lab-stopped':
+        down.clear();
+        partitioned = false;
+        break;
+    }
+    if (down.size > 0 || partitioned || entry.kind === 'node-kill' || entry.kind === 'node-pause') {
+      during.add(entry.seq);
+    }
+  }
+  return during;
+}
+
 function renderTimeline() {
   const filter = $('timeline-filter').value;
+  const during = entriesDuringFaults(journal);
   const entries = journal
     .filter((entry) => filter === '' || entry.nodes.includes(filter))
     .slice(-200)
@@ -613,7 +653,7 @@ function renderTimeline() {
           .map(
             (
               entry,
-            ) => `<li class="entry kind-${esc(entry.kind)} source-${entry.source}" data-kind="${esc(entry.kind)}" title="${esc(t(`source.${entry.source}`))}">
+            ) => `<li class="entry kind-${esc(entry.kind)} source-${entry.source}${during.has(entry.seq) ? ' during-fault' : ''}" data-kind="${esc(entry.kind)}" title="${esc(t(`source.${entry.source}`))}">
               <time>${clock(entry.at)}</time><span class="dot"></span><span class="text">${esc(entryText(entry))}</span></li>`,
           )
           .join('');

@@ -177,6 +177,7 @@ const en = {
   'timeline.filter': 'node',
   'timeline.all': 'all nodes',
   'timeline.empty': 'Nothing yet.',
+  'timeline.shaded': 'Shaded: while a node was down or paused, or a partition cut links.',
   'source.observed': 'seen by the dashboard',
   'source.lab': 'done by the lab',
 
@@ -544,6 +545,7 @@ const ko = {
   'timeline.filter': '노드',
   'timeline.all': '모든 노드',
   'timeline.empty': '아직 아무 일도 없습니다.',
+  'timeline.shaded': '음영: 노드가 죽었거나 멈춰 있었던 동안, 또는 네트워크 분할로 링크가 끊겨 있던 동안.',
   'source.observed': '대시보드가 관찰함',
   'source.lab': '랩이 수행함',
 
