@@ -362,7 +362,8 @@ export class ReplicaFetcherThread {
   /** One Fetch round; false when there was nothing to fetch (all partitions truncating or delayed). */
   private async fetchOnce(connection: Connection): Promise<boolean> {
     const now = Date.now();
-    const fetching: { fp: FetcherPartition; state: PartitionState; fetchOffset: bigint }[] = [];
+    // Keyed by topic-partition: the request is built from it and every answer is matched back to it.
+    const fetching = new Map<string, { fp: FetcherPartition; state: PartitionState; fetchOffset: bigint }>();
     for (const fp of this.partitions.values()) {
       if (fp.phase !== 'fetching' || fp.delayedUntilMs > now) continue;
       const state = this.followerState(fp);
@@ -370,9 +371,9 @@ export class ReplicaFetcherThread {
         this.partitions.delete(key(fp.topic, fp.partition));
         continue;
       }
-      fetching.push({ fp, state, fetchOffset: state.log.logEndOffset });
+      fetching.set(key(fp.topic, fp.partition), { fp, state, fetchOffset: state.log.logEndOffset });
     }
-    if (fetching.length === 0) return false;
+    if (fetching.size === 0) return false;
     const config = this.options.config;
     const response = await connection.request(
       ApiKey.Fetch,
@@ -384,10 +385,10 @@ export class ReplicaFetcherThread {
         isolationLevel: 0,
         sessionId: 0,
         sessionEpoch: -1,
-        topics: groupByTopic(fetching.map((f) => f.fp)).map(([topic, list]) => ({
+        topics: groupByTopic([...fetching.values()].map((f) => f.fp)).map(([topic, list]) => ({
           topic,
           partitions: list.map((fp) => {
-            const f = fetching.find((x) => x.fp === fp)!;
+            const f = fetching.get(key(fp.topic, fp.partition))!;
             return {
               partition: fp.partition,
               currentLeaderEpoch: fp.leaderEpoch,
@@ -408,8 +409,9 @@ export class ReplicaFetcherThread {
     }
     for (const topic of response.responses) {
       for (const data of topic.partitions) {
-        const f = fetching.find((x) => x.fp.topic === topic.topic && x.fp.partition === data.partitionIndex);
-        if (f === undefined || this.partitions.get(key(f.fp.topic, f.fp.partition)) !== f.fp) continue;
+        const partitionKey = key(topic.topic, data.partitionIndex);
+        const f = fetching.get(partitionKey);
+        if (f === undefined || this.partitions.get(partitionKey) !== f.fp) continue;
         this.processPartitionData(f.fp, f.state, f.fetchOffset, data);
       }
     }

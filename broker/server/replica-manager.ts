@@ -529,7 +529,7 @@ export class ReplicaManager {
     const answerNow = (r: typeof results) =>
       bytes(r) >= options.minBytes ||
       anyError(r) ||
-      (isFollower && this.highWatermarkNews(requests, options.replicaId, r));
+      (isFollower && this.highWatermarkNews(options.replicaId, r));
     if (options.maxWaitMs > 0 && !answerNow(results)) {
       await this.waitFor(() => {
         // Cheap first: only re-read when a partition has something past the fetch offset, or news.
@@ -537,7 +537,8 @@ export class ReplicaManager {
         results = this.readAll(requests, options);
         return answerNow(results);
       }, options.maxWaitMs);
-      results = this.readAll(requests, options);
+      // `results` is current: the check re-read whenever anything could have changed (it runs once more
+      // on the timeout), so no further read of the logs is needed here.
     }
     if (isFollower) this.noteHighWatermarksSent(results, options.replicaId);
     return results;
@@ -545,14 +546,13 @@ export class ReplicaManager {
 
   /** A follower's answer is due at once when any partition's high watermark moved past what it was last sent. */
   private highWatermarkNews(
-    requests: FetchPartitionRequest[],
     replicaId: number,
     results: { topic: string; result: FetchPartitionResult }[],
   ): boolean {
     return results.some(({ topic, result }) => {
       const partition = this.partition(topic, result.partitionIndex);
       const sent = partition?.lastSentHighWatermark.get(replicaId);
-      return sent !== undefined && result.highWatermark > sent && requests.length > 0;
+      return sent !== undefined && result.highWatermark > sent;
     });
   }
 
