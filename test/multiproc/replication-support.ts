@@ -274,23 +274,8 @@ export function checkDelivery(acked: readonly number[], consumedValues: readonly
   };
 }
 
-export async function waitForValue<T>(
-  read: () => Promise<T | undefined>,
-  deadlineMs: number,
-  what: string,
-): Promise<T> {
-  const start = Date.now();
-  for (;;) {
-    const value = await read();
-    if (value !== undefined) return value;
-    if (Date.now() - start > deadlineMs)
-      throw new Error(`timed out after ${deadlineMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
 /** Log end offset and high watermark of the partition on every broker (admin HTTP), once they settle. */
-export async function expectReplicasIdentical(cluster: ReplicationCluster, topic: string): Promise<void> {
+export async function expectReplicasCaughtUp(cluster: ReplicationCluster, topic: string): Promise<void> {
   const read = async () =>
     Promise.all(
       cluster.brokers.map(async (b) => {
@@ -301,15 +286,18 @@ export async function expectReplicasIdentical(cluster: ReplicationCluster, topic
         return body.partitions.find((p) => p.topic === topic && p.partition === 0);
       }),
     );
-  const settled = await waitForValue(
+  const settled = await waitFor(
     async () => {
       const views = await read();
       if (views.some((v) => v === undefined)) return undefined;
       const ends = new Set(views.map((v) => `${v!.logEndOffset}/${v!.highWatermark}`));
       return ends.size === 1 ? views : undefined;
     },
-    15_000,
-    `all replicas of ${topic} at the same log end offset and high watermark`,
+    {
+      deadlineMs: 15_000,
+      what: `all replicas of ${topic} at the same log end offset and high watermark`,
+      intervalMs: 100,
+    },
   );
   expect(settled[0]!.logEndOffset).toBe(settled[0]!.highWatermark);
 }

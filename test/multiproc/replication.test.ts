@@ -9,16 +9,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { consumeAll, kcatAvailable, waitReady } from '../conformance/kafka/broker-harness.ts';
 import { skipUnlessAvailable } from '../support/ci.ts';
+import { waitFor } from '../support/process.ts';
 import {
   checkDelivery,
   SESSION_TIMEOUT_MS,
   startReplicationCluster,
   startSequenceProducer,
-  expectReplicasIdentical,
+  expectReplicasCaughtUp,
   type ProducerKind,
   type ReplicationCluster,
   type SequenceProducer,
-  waitForValue,
 } from './replication-support.ts';
 
 type Target = 'leader' | 'controller';
@@ -89,13 +89,12 @@ describe('replication_test: RF=3, min.insync.replicas=2, acks=all', () => {
       if (target === 'leader') expect(s.leaderEpoch).toBeGreaterThan(before.leaderEpoch);
     }
     if (target === 'controller') {
-      const controller = await waitForValue(
+      const controller = await waitFor(
         async () => {
-          const c = await cluster.controller().catch(() => undefined);
-          return c !== undefined && c.id !== victim ? c : undefined;
+          const c = await cluster.controller();
+          return c.id !== victim ? c : undefined;
         },
-        deadline,
-        'a new controller',
+        { deadlineMs: deadline, what: 'a new controller', intervalMs: 100 },
       );
       expect(controller.epoch).toBeGreaterThan(before.controllerEpoch);
     }
@@ -180,7 +179,7 @@ describe('replication_test: RF=3, min.insync.replicas=2, acks=all', () => {
           expect(report.outOfOrder).toBe(0);
         }
         // The replicas agree: every broker's copy of each partition ends at the same offset.
-        for (const topic of topics) await expectReplicasIdentical(cluster, topic);
+        for (const topic of topics) await expectReplicasCaughtUp(cluster, topic);
       },
       300_000,
     );
