@@ -665,12 +665,11 @@ export class KafkaServer implements BrokerAdminView {
     if (kafkaZk === undefined || topics.length === 0) return;
     let configs: Map<string, Map<string, string>>;
     try {
-      configs = await Promise.race([
+      configs = await withTimeout(
         kafkaZk.getTopicConfigs(topics),
-        sleep(3_000).then(() => {
-          throw new Error('ZooKeeper did not answer within 3 s');
-        }),
-      ]);
+        3_000,
+        'reading topic configs from ZooKeeper',
+      );
     } catch (error) {
       this.log.warn(
         { err: error instanceof Error ? error.message : String(error), topics },
@@ -772,21 +771,10 @@ export class KafkaServer implements BrokerAdminView {
     this.log.info('shutting down');
     // Each step is bounded, so a ZooKeeper outage cannot keep the logs from being closed cleanly.
     const step = async (what: string, run: () => unknown, timeoutMs = 5_000) => {
-      let timer: ReturnType<typeof setTimeout> | undefined;
       try {
-        await Promise.race([
-          Promise.resolve().then(run),
-          new Promise((_, reject) => {
-            timer = setTimeout(
-              () => reject(new Error(`${what}: not done after ${timeoutMs} ms; moving on`)),
-              timeoutMs,
-            );
-          }),
-        ]);
+        await withTimeout(Promise.resolve().then(run), timeoutMs, what);
       } catch (error) {
-        this.log.warn({ err: error, step: what }, 'error during shutdown');
-      } finally {
-        clearTimeout(timer);
+        this.log.warn({ err: error, step: what }, 'error during shutdown; moving on');
       }
     };
     // Kafka's order: leaderships move away while this broker still serves (clients switch at once).

@@ -22,6 +22,7 @@ import {
   repoNode,
   startBroker,
   waitReady,
+  waitUntilServed,
   type BrokerProcess,
 } from '../conformance/kafka/broker-harness.ts';
 import { skipUnlessAvailable } from '../support/ci.ts';
@@ -410,28 +411,7 @@ describe.skipIf(skip)('one broker process with kcat and kafkajs', () => {
     // It knows it crashed. ('recovered log' follows only when a segment lay past its recovery point, which a
     // checkpoint written just before the kill can leave untrue: not asserted, the offsets below are.)
     expect(broker.logTail(400)).toContain('no clean-shutdown marker');
-    // The controller's UpdateMetadata can reach the broker before its LeaderAndIsr: wait until the
-    // partitions are served (ListOffsets answers), not only listed with a leader.
-    await waitFor(
-      async () => {
-        const partitions = (await metadata(broker.port, ['crash'])).topics[0]?.partitions ?? [];
-        if (partitions.length === 0 || !partitions.every((p) => p.leaderId === 1)) return false;
-        const offsets = await kafkaRequest('127.0.0.1', broker.port, ApiKey.ListOffsets, 1, {
-          replicaId: -1,
-          topics: [
-            {
-              name: 'crash',
-              partitions: partitions.map((p) => ({ partitionIndex: p.partitionIndex, timestamp: -1n })),
-            },
-          ],
-        } as RequestInput<2>);
-        return offsets.topics[0].partitions.every((p) => p.errorCode === ErrorCode.NONE);
-      },
-      {
-        deadlineMs: 20_000,
-        what: 'the crash topic to be served again',
-      },
-    );
+    await waitUntilServed(broker, 'crash');
     const records = await consumeAll(broker.bootstrap, 'crash');
     const byPosition = new Map(records.map((r) => [`${r.partition}/${r.offset}`, r.value]));
     const missing = acked.filter((a) => byPosition.get(`${a.partition}/${a.offset}`) !== a.value);
@@ -456,6 +436,7 @@ describe.skipIf(skip)('one broker process with kcat and kafkajs', () => {
     await broker.start();
     await waitReady(broker);
     expect(broker.logTail(400)).toContain('log dir loaded after a clean shutdown');
+    await waitUntilServed(broker, 'lines');
     const lines = await consumeAll(broker.bootstrap, 'lines');
     expect(lines.map((r) => r.value).slice(-2)).toEqual(['line-9', 'after']);
   });

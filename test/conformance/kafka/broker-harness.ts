@@ -10,6 +10,7 @@ import {
   ApiKey,
   decodeResponseFrame,
   encodeRequestFrame,
+  ErrorCode,
   FrameSplitter,
   type RequestInput,
   type ResponseBody,
@@ -220,6 +221,34 @@ export async function waitReady(broker: BrokerProcess, options: StartBrokerOptio
       throw new Error(`broker ${broker.id} exited early (code ${status.code}):\n${broker.logTail(60)}`);
     throw error;
   });
+}
+
+/**
+ * Waits until the broker serves every partition of `topic` (ListOffsets answers without error), not only
+ * lists it with a leader: after a restart the controller's UpdateMetadata can arrive before LeaderAndIsr.
+ */
+export async function waitUntilServed(
+  broker: BrokerProcess,
+  topic: string,
+  deadlineMs = 20_000,
+): Promise<void> {
+  await waitFor(
+    async () => {
+      const partitions = (await metadata(broker.port, [topic])).topics[0]?.partitions ?? [];
+      if (partitions.length === 0 || !partitions.every((p) => p.leaderId === broker.id)) return false;
+      const offsets = await kafkaRequest('127.0.0.1', broker.port, ApiKey.ListOffsets, 1, {
+        replicaId: -1,
+        topics: [
+          {
+            name: topic,
+            partitions: partitions.map((p) => ({ partitionIndex: p.partitionIndex, timestamp: -1n })),
+          },
+        ],
+      } as RequestInput<2>);
+      return offsets.topics[0].partitions.every((p) => p.errorCode === ErrorCode.NONE);
+    },
+    { deadlineMs, what: `broker ${broker.id} to serve ${topic} again`, context: () => broker.logTail(40) },
+  );
 }
 
 export async function startBroker(
