@@ -14,6 +14,7 @@ import {
   type DecodedRequest,
   type UnsupportedRequest,
 } from '../../client/protocol/index.ts';
+import { groupByTopic } from '../../client/common/group-by-topic.ts';
 import type { ConnectionInfo, HandlerResult, RequestHandler } from '../network/socket-server.ts';
 import type { ConfigApis } from './config-apis.ts';
 import { GROUP_API_KEYS, GROUP_VERSION_CAPS, isGroupRequest, type GroupApis } from './group-apis.ts';
@@ -274,17 +275,11 @@ export class KafkaApis implements RequestHandler {
       minBytes: body.minBytes,
       maxBytes: request.apiVersion >= 3 ? body.maxBytes : Number.MAX_SAFE_INTEGER,
     });
-    const byTopic = new Map<string, typeof results>();
-    for (const entry of results) {
-      const list = byTopic.get(entry.topic) ?? [];
-      list.push(entry);
-      byTopic.set(entry.topic, list);
-    }
     return this.respond(request, {
       throttleTimeMs: 0,
       errorCode: ErrorCode.NONE,
       sessionId: 0,
-      responses: [...byTopic].map(([topic, entries]) => ({
+      responses: groupByTopic(results, (entry) => entry.topic).map(([topic, entries]) => ({
         topic,
         partitions: entries.map(({ result }) => ({
           ...result,

@@ -14,6 +14,7 @@ import {
 } from '../../client/protocol/index.ts';
 import type { ControllerRequest } from '../controller/requests.ts';
 import type { TopicPartition } from '../controller/types.ts';
+import { groupByTopic } from '../../client/common/group-by-topic.ts';
 
 export const LEADER_AND_ISR_VERSION = 4;
 export const UPDATE_METADATA_VERSION = 6;
@@ -28,21 +29,6 @@ export function requestVersion(request: ControllerRequest): number {
     case 'StopReplica':
       return STOP_REPLICA_VERSION;
   }
-}
-
-/** Groups items by topic name, keeping first-seen topic order and item order within a topic. */
-function groupByTopic<T>(items: readonly T[], topicOf: (item: T) => string): [string, T[]][] {
-  const groups = new Map<string, T[]>();
-  for (const item of items) {
-    const topic = topicOf(item);
-    let list = groups.get(topic);
-    if (list === undefined) {
-      list = [];
-      groups.set(topic, list);
-    }
-    list.push(item);
-  }
-  return [...groups];
 }
 
 /** The request's size-prefixed frame. */

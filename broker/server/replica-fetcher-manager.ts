@@ -8,6 +8,7 @@
 
 import type { Logger } from 'pino';
 
+import { groupByTopic } from '../../client/common/group-by-topic.ts';
 import { Connection } from '../../client/network/connection.ts';
 import { ApiKey, ErrorCode, errorName } from '../../client/protocol/index.ts';
 import { UNDEFINED_EPOCH } from '../log/leader-epoch-cache.ts';
@@ -293,7 +294,10 @@ export class ReplicaFetcherThread {
         ApiKey.OffsetForLeaderEpoch,
         {
           replicaId: this.options.brokerId,
-          topics: groupByTopic(asks.map((a) => a.fp)).map(([topic, list]) => ({
+          topics: groupByTopic(
+            asks.map((a) => a.fp),
+            (fp) => fp.topic,
+          ).map(([topic, list]) => ({
             topic,
             partitions: list.map((fp) => ({
               partition: fp.partition,
@@ -385,7 +389,10 @@ export class ReplicaFetcherThread {
         isolationLevel: 0,
         sessionId: 0,
         sessionEpoch: -1,
-        topics: groupByTopic([...fetching.values()].map((f) => f.fp)).map(([topic, list]) => ({
+        topics: groupByTopic(
+          [...fetching.values()].map((f) => f.fp),
+          (fp) => fp.topic,
+        ).map(([topic, list]) => ({
           topic,
           partitions: list.map((fp) => {
             const f = fetching.get(key(fp.topic, fp.partition))!;
@@ -519,14 +526,4 @@ export class ReplicaFetcherThread {
       return undefined;
     return state;
   }
-}
-
-function groupByTopic(partitions: readonly FetcherPartition[]): [string, FetcherPartition[]][] {
-  const byTopic = new Map<string, FetcherPartition[]>();
-  for (const p of partitions) {
-    const list = byTopic.get(p.topic) ?? [];
-    list.push(p);
-    byTopic.set(p.topic, list);
-  }
-  return [...byTopic];
 }
