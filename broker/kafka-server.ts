@@ -313,7 +313,10 @@ export class KafkaServer implements BrokerAdminView {
         socketTimeoutMs: config.replicaSocketTimeoutMs,
       },
       partition: (topic, partition) => replicaManager.partition(topic, partition),
-      endpointOf: (id) => replicaManager.leaderEndpoint(id) ?? metadataCache.broker(id),
+      // Kafka's makeFollowers: the leader's end point on our own inter-broker listener, from the metadata
+      // cache; LeaderAndIsr's live leaders (the controller's listener) only until UpdateMetadata arrives.
+      endpointOf: (id) =>
+        metadataCache.broker(id, config.interBrokerListenerName) ?? replicaManager.leaderEndpoint(id),
       log: this.componentLog('replica-fetcher'),
     });
     replicaManager.setFollowerFetching(this.fetcherManager);
@@ -379,6 +382,7 @@ export class KafkaServer implements BrokerAdminView {
             host,
             port: endPoint.port,
             maxRequestBytes: config.socketRequestMaxBytes,
+            listenerName: endPoint.listenerName,
             log: this.componentLog('socket-server').child({ listener: endPoint.listenerName }),
           },
           handler,
@@ -864,7 +868,7 @@ export class KafkaServer implements BrokerAdminView {
     if (controllerId === this._brokerId && this.isController) {
       return this.driver!.controlledShutdown(this._brokerId, this.brokerEpoch);
     }
-    const endpoint = this.metadataCache?.broker(controllerId);
+    const endpoint = this.metadataCache?.broker(controllerId, this.config.interBrokerListenerName);
     if (endpoint === undefined) throw new Error(`no end point known for controller ${controllerId}`);
     const connection = new Connection({
       host: endpoint.host,

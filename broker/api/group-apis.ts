@@ -106,7 +106,7 @@ export class GroupApis {
       encodeResponseFrame(response.apiKey, response.version, request.correlationId, response.body as never);
     switch (request.apiKey) {
       case ApiKey.FindCoordinator:
-        return this.handleFindCoordinator(request);
+        return this.handleFindCoordinator(request, connection.listenerName);
       case ApiKey.JoinGroup:
         return coordinator
           .submit((token, nowMs) => core.joinGroup(token, version, request.body, client, nowMs))
@@ -144,11 +144,14 @@ export class GroupApis {
 
   // ───────────────────────── FindCoordinator ─────────────────────────
 
-  private handleFindCoordinator(request: Extract<DecodedRequest, { apiKey: 10 }>): Uint8Array {
+  private handleFindCoordinator(
+    request: Extract<DecodedRequest, { apiKey: 10 }>,
+    listenerName: string | undefined,
+  ): Uint8Array {
     const { body, apiVersion } = request;
     const keyType = apiVersion >= 1 ? body.keyType : COORDINATOR_TYPE_GROUP;
     const keys = apiVersion >= 4 ? [...body.coordinatorKeys] : [body.key];
-    const answers = keys.map((key) => this.findCoordinator(key, keyType));
+    const answers = keys.map((key) => this.findCoordinator(key, keyType, listenerName));
     let response: ResponseInput<10>;
     if (apiVersion >= 4) {
       response = {
@@ -161,7 +164,7 @@ export class GroupApis {
     return encodeResponseFrame(ApiKey.FindCoordinator, apiVersion, request.correlationId, response);
   }
 
-  private findCoordinator(key: string, keyType: number): CoordinatorAnswer {
+  private findCoordinator(key: string, keyType: number, listenerName: string | undefined): CoordinatorAnswer {
     const none = (errorCode: number, errorMessage: string | null): CoordinatorAnswer => ({
       errorCode,
       errorMessage,
@@ -185,7 +188,7 @@ export class GroupApis {
     }
     const partition = this.options.coordinator.partitionFor(key);
     const leader = cache.partition(GROUP_METADATA_TOPIC_NAME, partition)?.leader ?? -1;
-    const broker = leader >= 0 ? cache.broker(leader) : undefined;
+    const broker = leader >= 0 ? cache.broker(leader, listenerName) : undefined;
     if (broker === undefined) {
       return none(
         ErrorCode.COORDINATOR_NOT_AVAILABLE,

@@ -158,7 +158,7 @@ export class KafkaApis implements RequestHandler {
           throttleTimeMs: 0,
         });
       case ApiKey.Metadata:
-        return this.handleTopicMetadata(request);
+        return this.handleTopicMetadata(request, connection.listenerName);
       case ApiKey.Produce:
         return this.handleProduce(request);
       case ApiKey.Fetch:
@@ -200,8 +200,20 @@ export class KafkaApis implements RequestHandler {
 
   // ---------- Metadata ----------
 
-  private handleTopicMetadata(request: Extract<DecodedRequest, { apiKey: 3 }>): Uint8Array {
+  private handleTopicMetadata(
+    request: Extract<DecodedRequest, { apiKey: 3 }>,
+    listenerName: string | undefined,
+  ): Uint8Array {
     const cache = this.options.metadataCache;
+    // KIP-103: every end point in the answer is on the listener the request came in on; a live leader
+    // without that listener is LISTENER_NOT_FOUND from v6 (Kafka 2.4), LEADER_NOT_AVAILABLE before.
+    const leaderError = (leader: number): number => {
+      if (leader < 0) return ErrorCode.LEADER_NOT_AVAILABLE;
+      if (cache.broker(leader, listenerName) !== undefined) return ErrorCode.NONE;
+      return request.apiVersion >= 6 && cache.broker(leader) !== undefined
+        ? ErrorCode.LISTENER_NOT_FOUND
+        : ErrorCode.LEADER_NOT_AVAILABLE;
+    };
     const { body, apiVersion } = request;
     // v0: an empty list means all topics; v1+: null means all, empty means none.
     const requested =
@@ -229,8 +241,7 @@ export class KafkaApis implements RequestHandler {
         name,
         isInternal: INTERNAL_TOPICS.has(name),
         partitions: partitions.map((p) => ({
-          errorCode:
-            p.leader < 0 || !cache.broker(p.leader) ? ErrorCode.LEADER_NOT_AVAILABLE : ErrorCode.NONE,
+          errorCode: leaderError(p.leader),
           partitionIndex: p.partition,
           leaderId: p.leader,
           leaderEpoch: p.leaderEpoch,
@@ -242,7 +253,9 @@ export class KafkaApis implements RequestHandler {
     });
     return this.respond(request, {
       throttleTimeMs: 0,
-      brokers: cache.aliveBrokers().map((b) => ({ nodeId: b.id, host: b.host, port: b.port, rack: b.rack })),
+      brokers: cache
+        .aliveBrokers(listenerName)
+        .map((b) => ({ nodeId: b.id, host: b.host, port: b.port, rack: b.rack })),
       clusterId: this.options.clusterId(),
       controllerId: cache.controllerId,
       topics,

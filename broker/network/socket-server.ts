@@ -18,6 +18,8 @@ export interface ConnectionInfo {
   id: number;
   remoteAddress: string;
   remotePort: number;
+  /** The listener the connection came in on (`PLAINTEXT`, `INTERNAL` …): Metadata answers with its end points. */
+  listenerName?: string;
 }
 
 /** What a handler answers: a complete response frame, or null for "no response" (acks=0). */
@@ -34,6 +36,8 @@ export interface SocketServerOptions {
   port: number;
   /** socket.request.max.bytes (100 MiB by default in Kafka). */
   maxRequestBytes: number;
+  /** Recorded on every connection (ConnectionInfo.listenerName). */
+  listenerName?: string;
   log: Logger;
 }
 
@@ -91,6 +95,7 @@ export class SocketServer {
       id: this.nextId++,
       remoteAddress: (socket.remoteAddress ?? '').replace(/^::ffff:/, ''),
       remotePort: socket.remotePort ?? 0,
+      ...(this.options.listenerName === undefined ? {} : { listenerName: this.options.listenerName }),
     };
     const connection: Connection = {
       info,
@@ -101,7 +106,9 @@ export class SocketServer {
     };
     this.connections.set(info.id, connection);
     socket.on('data', (chunk: Buffer) => this.onData(connection, chunk));
-    socket.on('error', (error) => this.options.log.debug({ connection: info.id, err: error }, 'client socket error'));
+    socket.on('error', (error) =>
+      this.options.log.debug({ connection: info.id, err: error }, 'client socket error'),
+    );
     socket.on('close', () => this.connections.delete(info.id));
   }
 

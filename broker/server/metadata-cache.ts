@@ -26,11 +26,21 @@ export interface PartitionMetadata {
 /** UpdateMetadata's marker for "this partition's topic is being deleted". */
 export const LEADER_DURING_DELETE = -2;
 
+/** A live broker as UpdateMetadata described it: every listener's end point (Kafka's MetadataBroker). */
+interface CachedBroker {
+  readonly id: number;
+  readonly rack: string | null;
+  /** By listener name (UpdateMetadata v3+ names them). */
+  readonly endpoints: ReadonlyMap<string, { host: string; port: number }>;
+  /** Without a listener name: the first PLAINTEXT end point (what pre-v3 requests carry). */
+  readonly fallback: { host: string; port: number } | undefined;
+}
+
 export class MetadataCache {
   readonly brokerId: number;
   controllerId = -1;
   controllerEpoch = -1;
-  private brokers = new Map<number, BrokerEndpoint>();
+  private brokers = new Map<number, CachedBroker>();
   private readonly topics = new Map<string, Map<number, PartitionMetadata>>();
 
   constructor(brokerId: number) {
@@ -41,10 +51,19 @@ export class MetadataCache {
   update(body: RequestBody<6>): PartitionMetadata[] {
     this.controllerId = body.controllerId;
     this.controllerEpoch = body.controllerEpoch;
-    const brokers = new Map<number, BrokerEndpoint>();
+    const brokers = new Map<number, CachedBroker>();
     for (const broker of body.liveBrokers) {
-      const endpoint = broker.endpoints.find((e) => e.securityProtocol === 0) ?? broker.endpoints[0];
-      if (endpoint) brokers.set(broker.id, { id: broker.id, host: endpoint.host, port: endpoint.port, rack: broker.rack });
+      const endpoints = new Map<string, { host: string; port: number }>();
+      for (const e of broker.endpoints) {
+        if (e.listener) endpoints.set(e.listener.toUpperCase(), { host: e.host, port: e.port });
+      }
+      const fallback = broker.endpoints.find((e) => e.securityProtocol === 0) ?? broker.endpoints[0];
+      brokers.set(broker.id, {
+        id: broker.id,
+        rack: broker.rack,
+        endpoints,
+        fallback: fallback === undefined ? undefined : { host: fallback.host, port: fallback.port },
+      });
     }
     this.brokers = brokers;
     const deleted: PartitionMetadata[] = [];
@@ -83,12 +102,27 @@ export class MetadataCache {
     if (partitions?.size === 0) this.topics.delete(topic);
   }
 
-  aliveBrokers(): BrokerEndpoint[] {
-    return [...this.brokers.values()].sort((a, b) => a.id - b.id);
+  /**
+   * The live brokers with their end points on `listenerName` (Kafka's getAliveEndpoints, KIP-103: a client
+   * hears of the listener it connected to). A broker without that listener is left out; without a listener
+   * name (or from a pre-v3 UpdateMetadata, which names none) each broker's first PLAINTEXT end point.
+   */
+  aliveBrokers(listenerName?: string): BrokerEndpoint[] {
+    return [...this.brokers.keys()]
+      .sort((a, b) => a - b)
+      .map((id) => this.broker(id, listenerName))
+      .filter((b) => b !== undefined);
   }
 
-  broker(id: number): BrokerEndpoint | undefined {
-    return this.brokers.get(id);
+  broker(id: number, listenerName?: string): BrokerEndpoint | undefined {
+    const broker = this.brokers.get(id);
+    if (broker === undefined) return undefined;
+    const endpoint =
+      listenerName === undefined || broker.endpoints.size === 0
+        ? broker.fallback
+        : broker.endpoints.get(listenerName.toUpperCase());
+    if (endpoint === undefined) return undefined;
+    return { id, host: endpoint.host, port: endpoint.port, rack: broker.rack };
   }
 
   topicNames(): string[] {
