@@ -36,8 +36,8 @@ describe('planPorts', () => {
       adminPort: 18085,
     });
     expect(plan.brokers).toEqual([
-      { name: 'broker1', brokerId: 1, kafkaPort: 19092, adminPort: 18091 },
-      { name: 'broker2', brokerId: 2, kafkaPort: 19093, adminPort: 18092 },
+      { name: 'broker1', brokerId: 1, kafkaPort: 19092, adminPort: 18091, peerPorts: [15181, 15182] },
+      { name: 'broker2', brokerId: 2, kafkaPort: 19093, adminPort: 18092, peerPorts: [15190, 15191] },
     ]);
     expect(plan.dashboardPort).toBe(18080);
     expect(plan.controlPort).toBe(18090);
@@ -71,6 +71,19 @@ describe('planPorts', () => {
     ]);
   });
 
+  it("gives each broker one peer listener port per broker of the lab, in broker9's block of 9", () => {
+    const plan = planPorts({ portBase: 2181, zookeepers: 3, brokers: 3 });
+    expect(plan.brokers.map((b) => b.peerPorts)).toEqual([
+      [5181, 5182, 5183],
+      [5190, 5191, 5192],
+      [5199, 5200, 5201],
+    ]);
+    expect(planPorts({ portBase: 2181, zookeepers: 1, brokers: 9 }).brokers[8].peerPorts[8]).toBe(5261);
+    const bound = boundPorts(plan, { brokerPeers: true }).map((p) => p.port);
+    expect(bound).toContain(5201);
+    expect(boundPorts(plan).map((p) => p.port)).not.toContain(5201);
+  });
+
   it('rejects sizes and port bases outside the plan', () => {
     expect(() => planPorts({ portBase: 2181, zookeepers: 0 })).toThrow(RangeError);
     expect(() => planPorts({ portBase: 2181, zookeepers: 10 })).toThrow(/from 1 to 9, got 10/);
@@ -89,6 +102,7 @@ describe('labs side by side', () => {
       { family: 'zookeeperClient', first: 2181, last: 2189 },
       { family: 'zookeeperQuorum', first: 2888, last: 2896 },
       { family: 'zookeeperElection', first: 3888, last: 3896 },
+      { family: 'brokerPeer', first: 5181, last: 5261 },
       { family: 'dashboard', first: 8080, last: 8080 },
       { family: 'zookeeperAdmin', first: 8081, last: 8089 },
       { family: 'control', first: 8090, last: 8090 },
@@ -97,8 +111,8 @@ describe('labs side by side', () => {
     ]);
   });
 
-  it('port bases 20 … 690 apart never collide (the documented rule)', () => {
-    for (let distance = 20; distance <= 690; distance++) {
+  it('port bases 90 … 690 apart never collide (the documented rule)', () => {
+    for (let distance = 90; distance <= 690; distance++) {
       expect(portBasesOverlap(2181, 2181 + distance)).toEqual([]);
       expect(portBasesOverlap(30000, 30000 - distance)).toEqual([]);
     }
@@ -113,6 +127,8 @@ describe('labs side by side', () => {
     expect(portBasesOverlap(2181, 2182)).toContain(2182);
     // 2881's zk8 client port is 2888, the quorum port of zk1 at 2181.
     expect(portBasesOverlap(2181, 2881)).toContain(2888);
-    expect(portBasesOverlap(2181, 2181)).toHaveLength(6 * 9 + 2);
+    expect(portBasesOverlap(2181, 2181)).toHaveLength(6 * 9 + 81 + 2);
+    // The brokers' 81 peer listeners are one block: labs 80 apart share some.
+    expect(portBasesOverlap(2181, 2261)).toContain(5261);
   });
 });

@@ -6,6 +6,10 @@
 //   zookeeperClient    2181 … 2189     zk1 … zk9 client port (clientPort)
 //   zookeeperQuorum    2888 … 2896     zk1 … zk9 quorum port (followers → leader, Zab)
 //   zookeeperElection  3888 … 3896     zk1 … zk9 election port (FastLeaderElection)
+//   brokerPeer         5181 … 5261     broker listeners for the other brokers: broker m binds one listener
+//                                      per broker k of the lab (BROKERk, port 5181 + 9(m−1) + k−1), which k
+//                                      reaches through its own fault proxy, so each broker↔broker link can
+//                                      be cut alone (deploy/local/server-properties.ts)
 //   dashboard          8080            the lab's teaching dashboard (deploy/dashboard; --dashboard-port)
 //   zookeeperAdmin     8081 … 8089     zk1 … zk9 AdminServer HTTP (`/commands/stat` …)
 //   control            8090            the supervisor's control API (`kzlab kill|pause|…` talk to it)
@@ -16,7 +20,7 @@
 // every slot of every family (all nine, whatever its size), so the question "can two labs run side by
 // side?" depends only on their port bases: `portBasesOverlap(a, b)` answers it. Rules of thumb that are
 // always safe (checked by port-plan.test.ts):
-//   * port bases 20 … 690 apart, e.g. 2181, 2281, 2381, 2481, 2581, 2681; or
+//   * port bases 90 … 690 apart, e.g. 2181, 2281, 2381, 2481, 2581, 2681; or
 //   * port bases a multiple of 10,000 apart: 2181, 12181, 22181, 32181, 42181, 52181.
 // Anything else may put one lab's port in another lab's family (2181 and 2881 collide: 2888 = zk1's quorum
 // port of the first is zk8's client port of the second, slot 8).
@@ -37,6 +41,7 @@ export type PortFamily =
   | 'zookeeperClient'
   | 'zookeeperQuorum'
   | 'zookeeperElection'
+  | 'brokerPeer'
   | 'dashboard'
   | 'zookeeperAdmin'
   | 'control'
@@ -49,6 +54,7 @@ export const PORT_FAMILIES: Readonly<Record<PortFamily, { readonly first: number
     zookeeperClient: { first: 2181, slots: MAX_NODES_PER_KIND },
     zookeeperQuorum: { first: 2888, slots: MAX_NODES_PER_KIND },
     zookeeperElection: { first: 3888, slots: MAX_NODES_PER_KIND },
+    brokerPeer: { first: 5181, slots: MAX_NODES_PER_KIND * MAX_NODES_PER_KIND },
     dashboard: { first: 8080, slots: 1 },
     zookeeperAdmin: { first: 8081, slots: MAX_NODES_PER_KIND },
     control: { first: 8090, slots: 1 },
@@ -81,6 +87,11 @@ export interface BrokerPorts {
   readonly brokerId: number;
   readonly kafkaPort: number;
   readonly adminPort: number;
+  /**
+   * The port of this broker's listener `BROKERk` for each broker k of the lab (index k − 1): the one broker
+   * k dials, through a fault proxy (its own for k = this broker: direct).
+   */
+  readonly peerPorts: readonly number[];
 }
 
 export interface PortPlan {
@@ -150,6 +161,9 @@ export function planPorts(options: { portBase: number; zookeepers: number; broke
       brokerId,
       kafkaPort: portOf('kafka', brokerId, portBase),
       adminPort: portOf('brokerAdmin', brokerId, portBase),
+      peerPorts: Array.from({ length: brokers }, (_, k) =>
+        portOf('brokerPeer', (brokerId - 1) * MAX_NODES_PER_KIND + k + 1, portBase),
+      ),
     });
   }
   return {
@@ -164,9 +178,13 @@ export function planPorts(options: { portBase: number; zookeepers: number; broke
 
 /**
  * Every port the lab binds itself (the dashboard's only with `dashboard: true`: `kzlab up` checks the
- * dashboard's port on its own, as --dashboard-port may move it or turn it off).
+ * dashboard's port on its own, as --dashboard-port may move it or turn it off; the brokers' peer
+ * listeners only with `brokerPeers: true`, a lab with fault proxies).
  */
-export function boundPorts(plan: PortPlan, options: { dashboard?: boolean } = {}): PlannedPort[] {
+export function boundPorts(
+  plan: PortPlan,
+  options: { dashboard?: boolean; brokerPeers?: boolean } = {},
+): PlannedPort[] {
   const ports: PlannedPort[] = [];
   for (const zk of plan.zookeepers) {
     ports.push({ port: zk.clientPort, role: `${zk.name} client port` });
@@ -179,6 +197,11 @@ export function boundPorts(plan: PortPlan, options: { dashboard?: boolean } = {}
   for (const broker of plan.brokers) {
     ports.push({ port: broker.kafkaPort, role: `${broker.name} Kafka port` });
     ports.push({ port: broker.adminPort, role: `${broker.name} admin port` });
+    if (options.brokerPeers === true) {
+      broker.peerPorts.forEach((port, k) =>
+        ports.push({ port, role: `${broker.name} listener for broker${k + 1}` }),
+      );
+    }
   }
   if (options.dashboard === true) ports.push({ port: plan.dashboardPort, role: 'dashboard' });
   ports.push({ port: plan.controlPort, role: 'control API' });

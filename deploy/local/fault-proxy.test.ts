@@ -626,4 +626,36 @@ describe('FaultProxyGroup', () => {
     await client.waitClosed();
     expect(group.connections).toBe(0);
   });
+
+  it('a services hook picks per pair which port a proxy leads to, or none', async () => {
+    const forZk1 = await startEcho();
+    const forZk3 = await startEcho();
+    // broker2 has one listener per peer; zk3 never dials broker2.
+    const group = await FaultProxyGroup.start({
+      nodes: [{ name: 'zk1' }, { name: 'broker2' }, { name: 'zk3' }],
+      services: (from, to): Record<string, number> => {
+        if (to.name !== 'broker2') return {};
+        return { peer: from.name === 'zk1' ? forZk1.port : forZk3.port };
+      },
+    });
+    cleanups.push(
+      () => forZk1.close(),
+      () => forZk3.close(),
+      () => group.close(),
+    );
+    expect(group.hasLink('zk1', 'broker2')).toBe(true);
+    expect(group.hasLink('broker2', 'zk1')).toBe(false);
+    expect(() => group.proxy('broker2', 'zk1')).toThrow(/has services/);
+    const viaZk1 = await connect(group.address('zk1', 'broker2').port);
+    viaZk1.socket.write('from zk1');
+    await viaZk1.waitForText('from zk1');
+    expect(forZk1.accepted).toBe(1);
+    expect(forZk3.accepted).toBe(0);
+    group.isolate('broker2');
+    expect(group.matrix().modes).toEqual([
+      [null, 'stall', null],
+      [null, null, null],
+      [null, 'stall', null],
+    ]);
+  });
 });

@@ -543,6 +543,15 @@ export interface FaultProxyGroupOptions {
   /** Where the proxies listen; default 127.0.0.1. */
   readonly listenHost?: string;
   readonly onEvent?: (event: FaultProxyEvent) => void;
+  /**
+   * The service ports `from` dials on `to`, when they depend on the pair (a broker's listener for one
+   * peer) or some pairs never talk (ZooKeeper never dials a broker: `{}`, no proxy). Default: every
+   * service of `to`.
+   */
+  readonly services?: (
+    from: FaultProxyGroupNode,
+    to: FaultProxyGroupNode,
+  ) => Readonly<Record<string, number>>;
 }
 
 /** `modes[i][j]` describes the link nodes[i] → nodes[j]; null on the diagonal. */
@@ -585,7 +594,8 @@ export class FaultProxyGroup {
           if (to === from) continue;
           const services = new Map<string, FaultProxy>();
           row.set(to.name, services);
-          for (const [service, port] of Object.entries(servicesOf(to))) {
+          const servicePorts = options.services?.(from, to) ?? servicesOf(to);
+          for (const [service, port] of Object.entries(servicePorts)) {
             pending.push(
               FaultProxy.start({
                 listenHost: options.listenHost,
@@ -630,6 +640,11 @@ export class FaultProxyGroup {
   address(from: string, to: string, service?: string): { host: string; port: number } {
     const proxy = this.proxy(from, to, service);
     return { host: proxy.listenHost, port: proxy.port };
+  }
+
+  /** Does `from` dial `to` at all (is there a proxy to cut)? */
+  hasLink(from: string, to: string): boolean {
+    return this.link(from, to).size > 0;
   }
 
   /** Sets every service of the directed link from → to. */

@@ -19,7 +19,10 @@
 //   stop      SIGTERM the brokers, then the servers (so the brokers deregister while ZooKeeper still
 //             serves; SIGCONT first for paused ones), SIGKILL after a deadline, close the proxies.
 //             Data stays.
-// Brokers are not behind fault proxies: partition and heal act on ZooKeeper servers' links only.
+// Fault proxies (one per directed link and service) sit between the ZooKeeper servers (quorum, election),
+// between each broker and each server (the broker's ZooKeeper session), and between the brokers (each
+// broker's listener for that peer: replica fetches, controller requests). Clients reach brokers and
+// servers directly. So a partition can cut a broker off ZooKeeper, off the other brokers, or both.
 //
 // Operations on one node run one at a time (a queue per node). Every wait has a deadline.
 
@@ -74,7 +77,7 @@ import {
   type ExitReason,
   type NodeCommand,
 } from './node-process.ts';
-import { renderServerProperties } from './server-properties.ts';
+import { renderServerProperties, type BrokerRoutes } from './server-properties.ts';
 import { renderLabZooCfg, type PeerAddress } from './zoo-cfg.ts';
 
 export interface LocalClusterOptions {
@@ -431,8 +434,8 @@ export class LocalCluster implements ClusterHandle {
         'partition --mode ok cuts nothing: use `kzlab heal`',
       );
     }
-    const complete = completeGroups(resolved, this.zookeeperNames);
-    const links = linksBetween(complete);
+    const complete = completeGroups(resolved, this.names);
+    const links = linksBetween(complete).filter(({ from, to }) => proxies.hasLink(from, to));
     for (const { from, to } of links) proxies.setLink(from, to, mode);
     const faults = this.linkFaults();
     this.emit({ type: 'links-changed', action: 'partition', groups: complete, mode, links: faults });
@@ -450,8 +453,8 @@ export class LocalCluster implements ClusterHandle {
       proxies.heal();
       changed = before.map((link) => ({ ...link, mode: 'ok' }));
     } else {
-      complete = completeGroups(await this.resolveGroups(groups), this.zookeeperNames);
-      const links = linksBetween(complete);
+      complete = completeGroups(await this.resolveGroups(groups), this.names);
+      const links = linksBetween(complete).filter(({ from, to }) => proxies.hasLink(from, to));
       for (const { from, to } of links) proxies.setLink(from, to, 'ok');
       changed = before
         .filter((fault) => links.some((link) => link.from === fault.from && link.to === fault.to))
@@ -527,29 +530,29 @@ export class LocalCluster implements ClusterHandle {
       await mkdir(node.info.dataDir, { recursive: true });
       await writeFile(`${node.info.dataDir}/myid`, `${node.info.sid}\n`);
     }
-    for (const name of this.brokerNames) {
-      await mkdir(brokerLogDir(spec, name), { recursive: true });
-      await writeFile(this.node(name).info.config, renderServerProperties(spec, name));
-    }
     // Check that every node can be started before starting any.
     for (const node of this.nodes.values()) this.commandFor(node.info.name);
-    if (this.zookeeperNames.length > 1 && this.options.faultProxies !== false) {
+    if (this.options.faultProxies !== false && this.hasLinksToCut()) {
       this.proxies = await FaultProxyGroup.start({
         listenHost: spec.host,
-        nodes: spec.ports.zookeepers.map((zk) => ({
-          name: zk.name,
-          host: spec.host,
-          ports: { quorum: zk.quorumPort, election: zk.electionPort },
-        })),
+        nodes: this.names.map((name) => ({ name, host: spec.host })),
+        services: (from, to) => this.servicesDialed(from.name, to.name),
       });
-      for (const from of this.zookeeperNames) {
-        for (const to of this.zookeeperNames) {
+      for (const from of this.names) {
+        for (const to of this.names) {
           if (from === to) continue;
-          for (const service of ['quorum', 'election']) {
+          for (const service of Object.keys(this.servicesDialed(from, to))) {
             this.proxyList.push({ from, to, service, port: this.proxies.address(from, to, service).port });
           }
         }
       }
+    }
+    for (const name of this.brokerNames) {
+      await mkdir(brokerLogDir(spec, name), { recursive: true });
+      await writeFile(
+        this.node(name).info.config,
+        renderServerProperties(spec, name, this.brokerRoutes(name)),
+      );
     }
     for (const node of this.zookeeperNames.map((name) => this.node(name))) {
       const peers = new Map<number, PeerAddress>();
@@ -914,14 +917,54 @@ export class LocalCluster implements ClusterHandle {
       for (const target of group) names.push(await this.resolve(target));
       resolved.push(names);
     }
-    const brokers = resolved.flat().filter((name) => this.node(name).info.kind === 'broker');
-    if (brokers.length > 0) {
-      throw new LabError(
-        LAB_ERROR_CODES.KZ_ERR_BAD_REQUEST,
-        `${brokers.join(', ')}: partition and heal cut only the links between ZooKeeper servers (${this.zookeeperNames.join(', ') || 'none in this lab'}); brokers are not behind fault proxies: kill or pause a broker instead`,
-      );
-    }
     return resolved;
+  }
+
+  /** Are there links a fault proxy could cut (between servers, broker and server, or brokers)? */
+  private hasLinksToCut(): boolean {
+    const servers = this.zookeeperNames.length;
+    const brokers = this.brokerNames.length;
+    return servers > 1 || brokers > 1 || (brokers > 0 && servers > 0);
+  }
+
+  /**
+   * The service ports `from` dials on `to`: a server's quorum and election ports (from a server), its
+   * client port (from a broker: its ZooKeeper session), a broker's listener for that peer (from a broker).
+   * Servers never dial brokers.
+   */
+  private servicesDialed(from: string, to: string): Record<string, number> {
+    const source = this.node(from).info;
+    const target = this.node(to).info;
+    if (target.kind === 'zookeeper') {
+      const ports = this.spec.ports.zookeepers[target.sid - 1];
+      if (source.kind === 'zookeeper') return { quorum: ports.quorumPort, election: ports.electionPort };
+      return { client: ports.clientPort };
+    }
+    if (source.kind === 'zookeeper') return {};
+    return { peer: this.spec.ports.brokers[target.sid - 1].peerPorts[source.sid - 1] };
+  }
+
+  /** zookeeper.connect and the peer listeners' advertised ports of a broker behind fault proxies. */
+  private brokerRoutes(name: string): BrokerRoutes {
+    const proxies = this.proxies;
+    if (proxies === undefined) return {};
+    const zookeeperConnect =
+      this.zookeeperNames.length === 0
+        ? undefined
+        : this.zookeeperNames
+            .map((zk) => {
+              const address = proxies.address(name, zk, 'client');
+              return `${address.host}:${address.port}`;
+            })
+            .join(',');
+    const peerProxyPorts =
+      this.brokerNames.length < 2
+        ? undefined
+        : this.brokerNames.map((peer) => (peer === name ? 0 : proxies.address(peer, name, 'peer').port));
+    return {
+      ...(zookeeperConnect === undefined ? {} : { zookeeperConnect }),
+      ...(peerProxyPorts === undefined ? {} : { peerProxyPorts }),
+    };
   }
 
   private exclusive<T>(name: string, operation: () => Promise<T>): Promise<T> {
@@ -960,13 +1003,13 @@ export class LocalCluster implements ClusterHandle {
     if (this.proxies === undefined) {
       throw new LabError(
         LAB_ERROR_CODES.KZ_ERR_BAD_REQUEST,
-        this.zookeeperNames.length === 0
-          ? 'this lab runs no ZooKeeper servers of its own (--zookeeper-connect): there are no links to cut'
-          : this.zookeeperNames.length === 1
-            ? 'a lab of one server has no links between servers to cut'
-            : this.options.faultProxies === false
-              ? 'this lab runs without fault proxies (--direct-peers): its links cannot be cut'
-              : 'the lab has not started yet',
+        !this.hasLinksToCut()
+          ? this.zookeeperNames.length === 0
+            ? 'this lab runs one broker and no ZooKeeper server of its own (--zookeeper-connect): there are no links to cut'
+            : 'a lab of one server has no links between servers to cut'
+          : this.options.faultProxies === false
+            ? 'this lab runs without fault proxies (--direct-peers): its links cannot be cut'
+            : 'the lab has not started yet',
       );
     }
     return this.proxies;

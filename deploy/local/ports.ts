@@ -31,8 +31,12 @@ export async function portsInUse(ports: readonly PlannedPort[], host = '127.0.0.
 }
 
 /** Throws KZ_ERR_PORT_IN_USE naming every taken port of the plan and what it was for. */
-export async function assertPlanPortsFree(plan: PortPlan, host = '127.0.0.1'): Promise<void> {
-  const taken = await portsInUse(boundPorts(plan), host);
+export async function assertPlanPortsFree(
+  plan: PortPlan,
+  host = '127.0.0.1',
+  options: { brokerPeers?: boolean } = {},
+): Promise<void> {
+  const taken = await portsInUse(boundPorts(plan, options), host);
   if (taken.length === 0) return;
   const list = taken.map((planned) => `${planned.port} (${planned.role})`).join(', ');
   throw new KzError(
@@ -60,7 +64,7 @@ export async function findFreePortBase(options: {
   for (let attempt = 0; attempt < (options.attempts ?? 50); attempt++) {
     const portBase = from + Math.floor(Math.random() * (to - from));
     const plan = planPorts({ portBase, zookeepers: options.zookeepers, brokers: options.brokers ?? 0 });
-    if ((await portsInUse(boundPorts(plan))).length === 0) return portBase;
+    if ((await portsInUse(boundPorts(plan, { brokerPeers: true }))).length === 0) return portBase;
   }
   throw new Error(`no free port base for ${options.zookeepers} servers in [${from}, ${to})`);
 }

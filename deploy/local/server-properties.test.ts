@@ -53,6 +53,31 @@ describe('renderServerProperties', () => {
     expect([1, 2, 3, 9].map(labMinInsyncReplicas)).toEqual([1, 1, 2, 2]);
   });
 
+  it('behind fault proxies: ZooKeeper through its own proxies, one listener per peer broker advertised at its proxy', () => {
+    const spec = resolveClusterSpec({ dataDir: '/labs/a', zookeepers: 3, brokers: 3, portBase: 2181 });
+    const text = renderServerProperties(spec, 'broker2', {
+      zookeeperConnect: '127.0.0.1:40001,127.0.0.1:40002,127.0.0.1:40003',
+      peerProxyPorts: [41001, 0, 41003],
+    });
+    const { config, warnings } = parseKafkaServerProperties(text, 'server.properties');
+    expect(warnings).toEqual([]);
+    expect(config.zookeeperConnect.connectString).toBe('127.0.0.1:40001,127.0.0.1:40002,127.0.0.1:40003');
+    expect(config.listeners.map((e) => `${e.listenerName}:${e.port}`)).toEqual([
+      'PLAINTEXT:9093',
+      'BROKER1:5190',
+      'BROKER2:5191',
+      'BROKER3:5192',
+    ]);
+    // broker1 dials proxy 41001 to reach us; we reach ourselves directly.
+    expect(config.advertisedListeners.map((e) => `${e.listenerName}:${e.port}`)).toEqual([
+      'PLAINTEXT:9093',
+      'BROKER1:41001',
+      'BROKER2:5191',
+      'BROKER3:41003',
+    ]);
+    expect(config.interBrokerListenerName).toBe('BROKER2');
+  });
+
   it('refuses a name that is not a broker of the lab', () => {
     const spec = resolveClusterSpec({ dataDir: '/labs/a', zookeepers: 1, brokers: 1 });
     expect(() => renderServerProperties(spec, 'broker2')).toThrow('no broker broker2 in this lab');

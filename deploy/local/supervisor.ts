@@ -114,7 +114,7 @@ export async function runLabSupervisor(options: SupervisorOptions, io: Superviso
   };
   await mkdir(spec.dataDir, { recursive: true });
   await checkPreviousLab(spec, io);
-  await assertPlanPortsFree(spec.ports, spec.host);
+  await assertPlanPortsFree(spec.ports, spec.host, { brokerPeers: options.faultProxies !== false });
   const dashboardPort = options.dashboardPort ?? null;
   if (dashboardPort !== null && dashboardPort !== 0 && !(await isPortFree(dashboardPort, spec.host))) {
     throw new KzError(

@@ -2,7 +2,8 @@
 // has two cores and other suites run at once). The brokers start once ZooKeeper serves, register under
 // /brokers/ids, one of them holds the controller; `kill broker2` takes its registration away (after its
 // ZooKeeper session times out: SIGKILL closes nothing), `restart broker2` brings it back, pause/resume
-// act on it, partition refuses brokers, and stopping the lab stops the brokers before ZooKeeper. Then a
+// act on it, `partition broker2` cuts its ZooKeeper session and its link to broker1 (fault proxies) while
+// clients still reach it, and stopping the lab stops the brokers before ZooKeeper. Then a
 // broker lab on an external ZooKeeper (--zookeeper-connect with a chroot), here another lab's server.
 
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -21,6 +22,7 @@ import { portBasesOverlap, portOf } from '../../deploy/cluster/port-plan.ts';
 import { startLabProcess, type LabProcess } from '../../deploy/local/lab-process.ts';
 import { processExists } from '../../deploy/local/node-process.ts';
 import { findFreePortBase } from '../../deploy/local/ports.ts';
+import { Admin } from '../../client/admin/index.ts';
 import { ZkClient } from '../support/nzk.ts';
 import { waitFor } from '../support/process.ts';
 
@@ -87,13 +89,28 @@ describe('a lab with one ZooKeeper server and two brokers', () => {
   it('each broker has its server.properties and is registered under /brokers/ids', async () => {
     const properties = await readFile(path.join(dataDir, 'broker2', 'server.properties'), 'utf8');
     expect(properties).toContain('broker.id=2\n');
-    expect(properties).toContain(`zookeeper.connect=127.0.0.1:${portBase}\n`);
+    // Behind fault proxies: ZooKeeper through broker2's own proxy, one listener per broker of the lab.
+    expect(properties).toMatch(/\nzookeeper\.connect=127\.0\.0\.1:\d+\n/);
+    expect(properties).not.toContain(`zookeeper.connect=127.0.0.1:${portBase}\n`);
+    expect(properties).toContain('inter.broker.listener.name=BROKER2\n');
     expect(properties).toContain(`log.dirs=${path.join(dataDir, 'broker2', 'kafka-logs')}\n`);
     expect(await brokerIds()).toEqual(['1', '2']);
     const registration = JSON.parse((await zk!.getData('/brokers/ids/2')).data!.toString()) as {
       endpoints: string[];
     };
-    expect(registration.endpoints).toEqual([`PLAINTEXT://127.0.0.1:${portOf('kafka', 2, portBase)}`]);
+    expect(registration.endpoints[0]).toBe(`PLAINTEXT://127.0.0.1:${portOf('kafka', 2, portBase)}`);
+    expect(registration.endpoints.map((e) => e.split(':')[0])).toEqual(['PLAINTEXT', 'BROKER1', 'BROKER2']);
+    // Clients hear of the PLAINTEXT listener they came in on (KIP-103), never of the brokers' own ones.
+    const admin = new Admin({ brokers: lab!.ready.bootstrap.split(',') });
+    try {
+      const cluster = await admin.describeCluster();
+      expect(cluster.brokers.map((b) => b.port)).toEqual([
+        portOf('kafka', 1, portBase),
+        portOf('kafka', 2, portBase),
+      ]);
+    } finally {
+      await admin.close();
+    }
 
     const now = await status();
     expect(now.bootstrap).toBe(lab!.ready.bootstrap);
@@ -107,10 +124,46 @@ describe('a lab with one ZooKeeper server and two brokers', () => {
     expect(text.stdout).toContain(`kafka:    ${lab!.ready.bootstrap} (controller: ${now.controller}`);
   });
 
-  it('partition refuses brokers (exit 2): they are not behind fault proxies', async () => {
-    const result = await lab!.kzlab(['partition', 'broker1']);
-    expect(result.code).toBe(2);
-    expect(result.stderr).toContain('brokers are not behind fault proxies');
+  it('partition broker2: its session expires and broker1 leads alone, clients still reach it; heal: it re-registers', async () => {
+    const cut = await lab!.kzlab(['partition', 'broker2', '--json']);
+    expect(cut.code, cut.stderr).toBe(0);
+    try {
+      const report = JSON.parse(cut.stdout) as { changed: { from: string; to: string }[] };
+      // broker2 dials zk1 and broker1, broker1 dials broker2; zk1 never dials a broker.
+      expect(report.changed.map((link) => `${link.from}>${link.to}`).sort()).toEqual([
+        'broker1>broker2',
+        'broker2>broker1',
+        'broker2>zk1',
+      ]);
+      await waitFor(async () => (await brokerIds()).join() === '1', {
+        deadlineMs: SESSION_GONE_DEADLINE_MS,
+        what: '/brokers/ids/2 to vanish once broker2 is cut off ZooKeeper',
+        context,
+      });
+      await waitFor(async () => (await status()).controller === 'broker1', {
+        deadlineMs: SESSION_GONE_DEADLINE_MS,
+        what: 'broker1 to hold the controller',
+        context,
+      });
+      // The process runs and its admin HTTP answers: a partition is not a crash.
+      const cutOff = (await status()).nodes.find((node) => node.name === 'broker2');
+      expect(cutOff?.process).toBe('running');
+      const direct = new Admin({ brokers: [`127.0.0.1:${portOf('kafka', 2, portBase)}`] });
+      try {
+        // Still answering clients from what it last knew (a zombie: it cannot hear it was replaced).
+        expect((await direct.describeCluster()).brokers.length).toBeGreaterThan(0);
+      } finally {
+        await direct.close();
+      }
+    } finally {
+      const heal = await lab!.kzlab(['heal']);
+      expect(heal.code, heal.stderr).toBe(0);
+    }
+    await waitFor(async () => (await brokerIds()).join() === '1,2', {
+      deadlineMs: SESSION_GONE_DEADLINE_MS,
+      what: 'broker2 to register again after heal',
+      context,
+    });
   });
 
   it('kill broker2: its registration goes once its session expires; restart brings it back', async () => {

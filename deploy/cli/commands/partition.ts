@@ -8,19 +8,23 @@ import { DATA_DIR_FLAG, JSON_FLAG, withLab } from '../../local/lab-commands.ts';
 
 export const partitionCommand = defineCommand({
   name: 'partition',
-  summary: 'Cut the links between groups of servers (zk1 zk2,zk3); heal with `kzlab heal`.',
+  summary: 'Cut the links between groups of nodes (zk1 zk2,zk3 · broker2); heal with `kzlab heal`.',
   arguments: '<group> [<group> …]',
   description: `
-Each argument is a group of servers separated by commas; every link between two servers of different
+Each argument is a group of nodes separated by commas; every link between two nodes of different
 groups is cut in both directions. One group alone is cut off from all the others:
 
-  kzlab partition zk1              zk1 | everyone else
+  kzlab partition zk1              zk1 | everyone else (other servers and the brokers' sessions on it)
   kzlab partition zk1,zk2 zk3,zk4  two halves (zk5, if there is one, still reaches both: a bridge)
   kzlab partition zk-leader        isolate whoever leads right now
+  kzlab partition broker2          broker2 loses ZooKeeper and the other brokers: its session expires,
+                                   the controller moves its partitions, yet clients still reach it
+  kzlab partition broker1 zk1,zk2,zk3,broker2,broker3
+                                   the same, spelled out
 
-Only the links between servers (quorum and election ports) go through the fault proxies; clients still
-reach every server. Brokers are not behind fault proxies: naming one is refused. Cuts add up until
-\`kzlab heal\`. --mode stall (the default) holds the traffic like a
+The links between nodes go through fault proxies: servers' quorum and election ports, each broker's
+ZooKeeper session, and each broker's listener for every other broker (replica fetches, controller
+requests). Clients (and kzlab itself) still reach every node. Cuts add up until \`kzlab heal\`. --mode stall (the default) holds the traffic like a
 silent network (iptables DROP); reset refuses it (a crashed peer); delay:<ms> only slows it down.`,
   flags: {
     'data-dir': DATA_DIR_FLAG,

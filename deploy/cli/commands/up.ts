@@ -177,8 +177,9 @@ Ports (all move by --port-base − 2181):
   client 2181+i−1 · quorum 2888+i−1 · election 3888+i−1 · AdminServer 8081+i−1 (zk i)
   Kafka 9092+i−1 · broker admin HTTP 8091+i−1 (broker i)
   control API 8090 · dashboard 8080 (--dashboard-port; open http://127.0.0.1:8080/ in a browser)
-Between the servers sit fault proxies (OS-chosen ports), one per direction and peer port, so that
-\`kzlab partition\` can cut links (brokers are not behind proxies). Labs whose port bases are 10000
+Between the nodes sit fault proxies (OS-chosen ports), one per direction and peer port (servers'
+quorum and election ports, brokers' ZooKeeper sessions, and each broker's listener for every other
+broker: BROKERk on 5181 + 9(m−1) + k−1 for broker m), so that \`kzlab partition\` can cut any link. Labs whose port bases are 10000
 apart never share a port.`,
   flags: UP_FLAGS,
   async run({ flags }, io) {
