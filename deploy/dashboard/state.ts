@@ -251,6 +251,9 @@ export interface BrokerState {
   readonly registered: boolean;
   readonly brokerEpoch: string | null;
   readonly isController: boolean;
+  /** Some link from or to this broker (its ZooKeeper session, a peer broker) is cut by a partition. */
+  readonly cutOff: boolean;
+  readonly cutFrom: readonly string[];
   readonly error: string | null;
 }
 
@@ -434,14 +437,7 @@ export function shapeEnsemble(
             .map(([path, sessions]) => ({ path, sessions: [...sessions].sort(compareHex) }))
         : [],
       nodeCount: alive ? (observation.srvr?.nodeCount ?? null) : null,
-      cutOff: links.some((link) => link.from === observation.name || link.to === observation.name),
-      cutFrom: [
-        ...new Set(
-          links.flatMap((link) =>
-            link.from === observation.name ? [link.to] : link.to === observation.name ? [link.from] : [],
-          ),
-        ),
-      ].sort(),
+      ...cutLinksOf(observation.name, links),
       error: observation.error ?? null,
     };
   });
@@ -550,10 +546,19 @@ export function shapeController(
   };
 }
 
+/** Whether `node` has a cut link, and the nodes on the other end of its cut links. */
+function cutLinksOf(node: string, links: readonly LinkFault[]): { cutOff: boolean; cutFrom: string[] } {
+  const peers = links.flatMap((link) =>
+    link.from === node ? [link.to] : link.to === node ? [link.from] : [],
+  );
+  return { cutOff: peers.length > 0, cutFrom: [...new Set(peers)].sort() };
+}
+
 export function shapeBrokers(
   observations: readonly BrokerObservation[],
   tree: ZnodeTree | null,
   controller: ControllerState,
+  links: readonly LinkFault[] = [],
 ): BrokerState[] {
   const registeredIds = new Set(
     (tree?.nodes ?? [])
@@ -574,6 +579,7 @@ export function shapeBrokers(
         : alive && (observation.broker?.brokerEpoch ?? null) !== null,
       brokerEpoch: alive ? (observation.broker?.brokerEpoch ?? null) : null,
       isController: controller.brokerId === observation.id,
+      ...cutLinksOf(observation.name, links),
       error: observation.error ?? null,
     };
   });
@@ -706,7 +712,7 @@ export function shapeState(observation: Observation): DashboardState {
     at: observation.at,
     lab: observation.lab,
     ensemble: shapeEnsemble(observation.zookeepers, observation.links),
-    brokers: shapeBrokers(observation.brokers, observation.tree, controller),
+    brokers: shapeBrokers(observation.brokers, observation.tree, controller, observation.links),
     controller,
     topics: shapeTopics(observation.tree, observation.brokers),
     tree: observation.tree,

@@ -399,9 +399,9 @@ describe.skipIf(skipUnlessAvailable(existsSync(CHROMIUM)))('the dashboard in Chr
     expect(await faultTimeline.locator('.entry.kind-node-pause').first().getAttribute('class')).toContain(
       'during-fault',
     );
-    expect(await faultTimeline.locator('.entry.kind-node-resume').first().getAttribute('class')).not.toContain(
-      'during-fault',
-    );
+    expect(
+      await faultTimeline.locator('.entry.kind-node-resume').first().getAttribute('class'),
+    ).not.toContain('during-fault');
     // Unless what it shows did change: a ZooKeeper client (the broker, the dashboard's tree reader) that
     // was connected to the paused server moves over, and its client connection count goes up.
     if ((await page.getByTestId(otherFollower).innerText()) === otherFollowerText)
@@ -409,10 +409,10 @@ describe.skipIf(skipUnlessAvailable(existsSync(CHROMIUM)))('the dashboard in Chr
 
     await page.getByTestId(`partition-${follower}`).click();
     const others = ['zk1', 'zk2', 'zk3'].filter((name) => name !== follower);
-    // It is cut off from both others; each of them only from it.
+    // It is cut off from both others and from the broker's session on it; each of them only from it.
     await expect
       .poll(() => page.getByTestId(`cut-${follower}`).textContent(), { timeout: 15_000 })
-      .toBe(`✂ cut off from ${others.join(', ')}`);
+      .toBe(`✂ cut off from broker1, ${others.join(', ')}`);
     expect(await page.getByTestId(`cut-${others[0]}`).textContent()).toBe(`✂ cut off from ${follower}`);
     // Cut off from the other two, it cannot follow anyone: it looks for a leader until healed.
     await expect
@@ -432,6 +432,19 @@ describe.skipIf(skipUnlessAvailable(existsSync(CHROMIUM)))('the dashboard in Chr
     expect(timeline).toContain(`${follower} resumed (SIGCONT)`);
     expect(timeline).toContain('Network partition:');
     expect(timeline).toContain(`Links healed: ${follower} |`);
+
+    // A broker too: cut off from every ZooKeeper server (its session), until healed.
+    await page.getByTestId('partition-broker1').click();
+    await expect
+      .poll(() => page.getByTestId('cut-broker1').textContent(), { timeout: 15_000 })
+      .toBe('✂ cut off from zk1, zk2, zk3');
+    expect(await page.getByTestId('heal-broker1').getAttribute('title')).toBe(
+      "Reconnect this server's links.",
+    );
+    await page.getByTestId('heal-broker1').click();
+    await expect
+      .poll(() => page.getByTestId('broker-broker1').textContent(), { timeout: 15_000 })
+      .not.toContain('cut off');
   });
 
   it('a drill from the page: predict, watch its steps, read its verdict (in English and Korean)', async () => {

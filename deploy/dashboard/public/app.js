@@ -76,10 +76,10 @@ function applyLanguage() {
 // ---------------------------------------------------------------------------------------------------
 // Panels
 
-function actionButton(node, action, extraClass = '') {
+function actionButton(node, action, extraClass = '', helpKey = `action.${action}.help`) {
   const busy = pending.has(node);
   return `<button type="button" class="action ${action} ${extraClass}" data-node="${esc(node)}" data-action="${action}"
-    data-testid="${action}-${esc(node)}" title="${esc(t(`action.${action}.help`))}" ${busy ? 'disabled' : ''}>${esc(t(`action.${action}`))}</button>`;
+    data-testid="${action}-${esc(node)}" title="${esc(t(helpKey))}" ${busy ? 'disabled' : ''}>${esc(t(`action.${action}`))}</button>`;
 }
 
 function nodeButtons(node, process, kind, cutOff) {
@@ -91,14 +91,11 @@ function nodeButtons(node, process, kind, cutOff) {
   } else {
     buttons.push(actionButton(node, 'restart'));
   }
-  if (kind === 'zookeeper') {
-    buttons.push(cutOff ? actionButton(node, 'heal', 'heal-one') : actionButton(node, 'partition'));
-  } else {
-    // Brokers are not behind fault proxies: say so where the button would be.
-    buttons.push(
-      `<button type="button" class="action partition" disabled title="${esc(t('action.brokers.nopartition'))}">${esc(t('action.partition'))}</button>`,
-    );
-  }
+  buttons.push(
+    cutOff
+      ? actionButton(node, 'heal', 'heal-one')
+      : actionButton(node, 'partition', '', `action.partition.${kind}.help`),
+  );
   return `<div class="buttons">${buttons.join('')}</div>`;
 }
 
@@ -288,7 +285,8 @@ function renderBrokers() {
           <span class="process process-${broker.process}">${esc(t(`process.${broker.process}`))}${broker.pid ? ` · pid ${broker.pid}` : ''}</span>
           ${registered}
         </footer>
-        ${nodeButtons(broker.name, broker.process, 'broker', false)}
+        ${broker.cutOff ? `<span class="chip cut" data-testid="cut-${esc(broker.name)}" title="${esc(t('cutoff.broker.help'))}">✂ ${esc(t('cutoff', { peers: broker.cutFrom.join(', ') }))}</span>` : ''}
+        ${nodeButtons(broker.name, broker.process, 'broker', broker.cutOff)}
       </article>`;
       return [broker.name, html];
     }),
@@ -888,7 +886,9 @@ function expectation(node, action) {
   if (broker) {
     const role = broker.isController ? 'controller' : 'broker';
     const key =
-      action === 'kill' || action === 'pause' ? `expect.broker.${action}.${role}` : `expect.broker.${action}`;
+      action === 'kill' || action === 'pause' || action === 'partition'
+        ? `expect.broker.${action}.${role}`
+        : `expect.broker.${action}`;
     return CATALOGUES.en[key] === undefined ? null : t(key, { id: broker.id });
   }
   return null;

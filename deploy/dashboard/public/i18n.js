@@ -108,11 +108,12 @@ const en = {
   'action.restart': 'restart',
   'action.restart.help': 'Stop (SIGTERM) and start again on the same data directory.',
   'action.partition': 'partition',
-  'action.partition.help': "Cut this server's links to every other ZooKeeper server (both directions).",
+  'action.partition.zookeeper.help':
+    "Cut this server's links to the other ZooKeeper servers and the brokers' sessions on it (both directions).",
+  'action.partition.broker.help':
+    "Cut this broker's links to ZooKeeper and to the other brokers (both directions); clients still reach it.",
   'action.heal': 'heal',
   'action.heal.help': "Reconnect this server's links.",
-  'action.brokers.nopartition':
-    'Brokers are not behind fault proxies: only ZooKeeper servers can be partitioned.',
   'action.sent': '{action} {node}…',
   'action.done': '{action} {node}: done',
   'action.failed': '{action} {node} failed: {message}',
@@ -262,6 +263,13 @@ const en = {
     'Expect: it registers again (a new broker epoch) and its replicas catch up with the leaders before rejoining the ISR.',
   'expect.broker.resume':
     'Expect: it finds whether its ZooKeeper session survived; if not, it registers again.',
+  'expect.broker.partition.controller':
+    'Expect: it keeps running and answering clients, but hears nothing from ZooKeeper; when its session expires, /controller vanishes and another broker becomes controller (epoch + 1).',
+  'expect.broker.partition.broker':
+    'Expect: it keeps running and answering clients, but its session expires: /brokers/ids/{id} vanishes, its partitions get new leaders, and what it still takes as a leader with acks=1 is lost when it returns.',
+  'expect.broker.heal':
+    'Expect: its old session has expired, so it registers again (new broker epoch), truncates to the new leaders and catches up.',
+  'cutoff.broker.help': 'A network partition separates this broker from ZooKeeper and the other brokers.',
   'topics.internal':
     'internal topic, {count} partition(s): where consumer groups commit their offsets (click to open)',
   'panel.produce': 'Produce and consume',
@@ -476,11 +484,12 @@ const ko = {
   'action.restart': '재시작',
   'action.restart.help': '중지(SIGTERM)한 뒤 같은 데이터 디렉터리로 다시 시작합니다.',
   'action.partition': '네트워크 분할',
-  'action.partition.help': '이 서버와 다른 모든 주키퍼 서버 사이의 링크를 양방향으로 끊습니다.',
+  'action.partition.zookeeper.help':
+    '이 서버와 다른 주키퍼 서버들, 그리고 이 서버에 붙은 브로커 세션 사이의 링크를 양방향으로 끊습니다.',
+  'action.partition.broker.help':
+    '이 브로커와 주키퍼, 다른 브로커들 사이의 링크를 양방향으로 끊습니다. 클라이언트는 여전히 이 브로커에 접속할 수 있습니다.',
   'action.heal': '복구',
   'action.heal.help': '이 서버의 링크를 다시 연결합니다.',
-  'action.brokers.nopartition':
-    '브로커는 장애 프록시 뒤에 있지 않습니다: 네트워크 분할은 주키퍼 서버에만 할 수 있습니다.',
   'action.sent': '{node} {action}…',
   'action.done': '{node} {action}: 완료',
   'action.failed': '{node} {action} 실패: {message}',
@@ -630,6 +639,13 @@ const ko = {
   'expect.broker.restart':
     '예상: 다시 등록하고 (새 브로커 에포크), 레플리카가 리더를 따라잡은 뒤 ISR에 다시 들어갑니다.',
   'expect.broker.resume': '예상: 주키퍼 세션이 살아 있는지 확인하고, 만료되었으면 다시 등록합니다.',
+  'expect.broker.partition.controller':
+    '예상: 프로세스는 살아서 클라이언트에 응답하지만 주키퍼 소식을 듣지 못합니다. 세션이 만료되면 /controller가 사라지고 다른 브로커가 컨트롤러가 됩니다 (에포크 + 1).',
+  'expect.broker.partition.broker':
+    '예상: 프로세스는 살아서 클라이언트에 응답하지만 세션이 만료됩니다. /brokers/ids/{id}가 사라지고 파티션마다 새 리더가 뽑히며, 이 브로커가 리더인 줄 알고 acks=1로 받은 레코드는 돌아올 때 사라집니다.',
+  'expect.broker.heal':
+    '예상: 예전 세션은 만료되었으므로 다시 등록하고 (새 브로커 에포크), 새 리더에 맞춰 로그를 잘라 낸 뒤 따라잡습니다.',
+  'cutoff.broker.help': '네트워크 분할로 이 브로커가 주키퍼와 다른 브로커들에게서 끊겨 있습니다.',
   'topics.internal': '내부 토픽, 파티션 {count}개: 컨슈머 그룹이 오프셋을 커밋하는 곳 (클릭해서 펼치기)',
   'panel.produce': '프로듀스와 컨슘',
   'panel.produce.hint':
