@@ -46,6 +46,7 @@ import {
   type JournalDraft,
   type JournalEntry,
 } from './state.ts';
+import { advanceZabRates, zabRates, type ZabRateWindow } from './zab-rates.ts';
 
 export interface DashboardOptions {
   readonly cluster: ClusterHandle;
@@ -104,6 +105,8 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
   const journal = new Journal();
   const streams = new Set<ServerResponse>();
   let state: DashboardState | undefined;
+  /** The last few polls of the ZooKeeper leader's zxid counters, for its proposal and ACK rates. */
+  let zabWindow: ZabRateWindow | null = null;
   let closed = false;
 
   const files = new Map<string, Buffer>();
@@ -125,8 +128,10 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
   let again = false;
   const pollOnce = async (): Promise<void> => {
     try {
-      const next = shapeState(await poller.poll());
+      const observation = await poller.poll();
       if (closed) return;
+      zabWindow = advanceZabRates(zabWindow, observation.at, observation.zookeepers);
+      const next = shapeState(observation, zabRates(zabWindow));
       for (const draft of observedChanges(state, next)) addJournal(draft);
       const sections = changedSections(state, next);
       state = next;

@@ -218,6 +218,10 @@ const en = {
   'learners.acked': 'ACKed up to {zxid}',
   'learners.behind': '{count} to ACK',
   'learners.noack': 'no ACK to this leader yet',
+  'rate.committed': 'committing {rate} proposals/s',
+  'rate.acks': '{node}: {rate} ACKs/s',
+  'rate.help':
+    'Per second over the last few polls (about 2 s): how fast the zxid counter climbs. A follower that keeps up ACKs as fast as the leader commits; 0 means nothing is being written (or it stopped answering). Starts over with a new epoch or a restart (— until two polls).',
   'learners.ack.help':
     'Every write is a PROPOSAL from the leader; the follower logs it (fsync) and answers ACK. Once a majority (the leader included) has ACKed, the leader sends COMMIT. An ACK covers every earlier proposal, so the zxid counter here counts what this follower has logged in this epoch; write something and watch it climb.',
   'panel.glossary': 'Glossary',
@@ -586,6 +590,10 @@ const ko = {
   'learners.acked': '{zxid}까지 ACK',
   'learners.behind': 'ACK 대기 {count}',
   'learners.noack': '이 리더에게 아직 ACK 없음',
+  'rate.committed': '초당 {rate}건 커밋 중',
+  'rate.acks': '{node}: 초당 ACK {rate}건',
+  'rate.help':
+    '최근 몇 번의 폴링(약 2초) 동안 zxid 카운터가 초당 얼마나 올라갔는지입니다. 따라오는 팔로워는 리더가 커밋하는 만큼 빠르게 ACK합니다. 0이면 쓰는 것이 없거나 팔로워가 응답을 멈춘 것입니다. 새 에포크나 재시작 때 다시 셉니다 (두 번 폴링하기 전까지는 —).',
   'learners.ack.help':
     '모든 쓰기는 리더의 PROPOSAL입니다. 팔로워는 그것을 로그에 기록(fsync)하고 ACK로 답합니다. 과반수(리더 포함)가 ACK하면 리더가 COMMIT을 보냅니다. ACK 하나는 그 이전 제안 전부를 포함하므로, 여기 zxid 카운터는 이 팔로워가 이번 에포크에 기록한 양입니다. 무언가를 써 보고 올라가는 것을 보세요.',
   'panel.glossary': '용어집',
