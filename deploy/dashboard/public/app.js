@@ -222,7 +222,7 @@ function formatRate(rate) {
 
 /** On the leader's card: how many proposals per second it commits (flowing writes). */
 function commitRateLine(server) {
-  return `<div class="zab-rate${server.committedPerSecond ? ' flowing' : ''}" data-testid="commit-rate-${esc(server.name)}" title="${esc(t('rate.help'))}">${esc(
+  return `<div class="zab-rate${server.committedPerSecond ? ' flowing' : ''}" data-testid="rate-commit-${esc(server.name)}" title="${esc(t('rate.help'))}">${esc(
     t('rate.committed', { rate: formatRate(server.committedPerSecond) }),
   )}</div>`;
 }
@@ -230,7 +230,7 @@ function commitRateLine(server) {
 /** What a follower ACKed of the leader's proposals: the zxid, how many it still owes, and how fast it ACKs. */
 function ackLine(learner) {
   if (learner.acked === null) return `<div class="ack muted">${esc(t('learners.noack'))}</div>`;
-  const rate = `<span class="ack-rate${learner.acksPerSecond ? ' flowing' : ''}" data-testid="ack-rate-${esc(learner.name)}" title="${esc(t('rate.help'))}">${esc(
+  const rate = `<span class="ack-rate${learner.acksPerSecond ? ' flowing' : ''}" data-testid="rate-ack-${esc(learner.name)}" title="${esc(t('rate.help'))}">${esc(
     t('rate.acks', { node: learner.name, rate: formatRate(learner.acksPerSecond) }),
   )}</span>`;
   return `<div class="ack" data-testid="ack-${esc(learner.name)}" title="${esc(t('learners.ack.help'))}">${esc(
