@@ -381,6 +381,16 @@ describe.skipIf(skipUnlessAvailable(existsSync(CHROMIUM)))('the dashboard in Chr
     await page.getByTestId('panel-produce').screenshot({ path: path.join(shots, '8-korean-produce.png') });
     await page.getByTestId('panel-groups').screenshot({ path: path.join(shots, '9-korean-groups.png') });
     await page.getByTestId('lang-en').click();
+    // The lag trend is kept by the server: a reloaded page draws it again, with more than one point.
+    await page.reload();
+    await expect
+      .poll(async () =>
+        Number(await page.getByTestId('group-lag-trend-page-readers').getAttribute('data-points')),
+      )
+      .toBeGreaterThan(1);
+    await page
+      .getByTestId('panel-groups')
+      .screenshot({ path: path.join(shots, '9b-groups-after-reload.png') });
   });
 
   it('pause and resume a follower; partition it away and heal it', async () => {

@@ -838,6 +838,7 @@ function connect() {
     const snapshot = JSON.parse(message.data);
     state = snapshot.state;
     journal = snapshot.journal.slice(-MAX_JOURNAL);
+    if (snapshot.lagHistory) clientPanels.setLagHistory(snapshot.lagHistory);
     renderAll();
   });
   source.addEventListener('patch', (message) => {

@@ -358,6 +358,11 @@ const en = {
   'group.coordinator': 'coordinator broker{id}',
   'group.assignor': 'assignor {protocol}',
   'group.totalLag': 'total lag {lag}',
+  'group.trend.seconds': 'last {seconds} s',
+  'group.trend.minutes': 'last {minutes} min',
+  'group.trend.column': 'trend',
+  'group.trend.help':
+    'Lag at each poll (about every 2 s while a page is open), kept by the dashboard server for 10 minutes: a reload shows the same trend. Rising: the consumers fall behind; falling: they catch up.',
   'group.members': 'Members ({count})',
   'group.nomembers': 'No members: the committed offsets stay, for when a consumer comes back.',
   'group.assigned': 'assigned',
@@ -729,6 +734,11 @@ const ko = {
   'group.coordinator': '코디네이터 broker{id}',
   'group.assignor': '할당 전략 {protocol}',
   'group.totalLag': '전체 랙 {lag}',
+  'group.trend.seconds': '최근 {seconds}초',
+  'group.trend.minutes': '최근 {minutes}분',
+  'group.trend.column': '추이',
+  'group.trend.help':
+    '폴링할 때마다(페이지가 열려 있는 동안 약 2초마다) 잰 랙입니다. 대시보드 서버가 10분 동안 보관하므로 새로고침해도 같은 추이가 보입니다. 올라가면 컨슈머가 뒤처지는 중이고, 내려가면 따라잡는 중입니다.',
   'group.members': '멤버 ({count})',
   'group.nomembers': '멤버 없음: 커밋된 오프셋은 컨슈머가 돌아올 때를 위해 남아 있습니다.',
   'group.assigned': '할당',
