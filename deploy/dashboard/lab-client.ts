@@ -33,7 +33,7 @@ import {
   type ProducerEvent,
 } from '../../client/producer/index.ts';
 import type { ClusterHandle } from '../cluster/handle.ts';
-import { emptyLagHistory, recordLag, type LagHistory, type LagSample } from './lag-history.ts';
+import { emptyLagHistory, newestSamples, recordLag, type LagHistory } from './lag-history.ts';
 import type { JournalDraft } from './state.ts';
 
 export const PARTITIONERS = ['default', 'round-robin', 'sticky'] as const;
@@ -565,15 +565,7 @@ export function registerLabClientRoutes(
     groups = next;
     lagHistory = recordLag(lagHistory, next);
     // The samples just recorded, so the page extends the history it got in the snapshot as the server did.
-    const samples: Record<string, LagSample> =
-      next.error === null
-        ? Object.fromEntries(
-            Object.entries(lagHistory.groups).flatMap(([groupId, list]) =>
-              list.length === 0 ? [] : [[groupId, list[list.length - 1]]],
-            ),
-          )
-        : {};
-    options.broadcast('groups', { ...next, samples });
+    options.broadcast('groups', { ...next, samples: next.error === null ? newestSamples(lagHistory) : {} });
   };
   const schedule = (): void => {
     if (closed) return;

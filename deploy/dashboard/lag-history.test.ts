@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { emptyLagHistory, lagSample, recordLag, type LagHistory } from './lag-history.ts';
+import { emptyLagHistory, lagSample, newestSamples, recordLag, type LagHistory } from './lag-history.ts';
 import type { GroupsView, GroupView } from './lab-client.ts';
 
 /** A group whose partitions of `orders` lag by `lags` (partition i lags by lags[i]). */
@@ -71,6 +71,13 @@ describe('the consumer-group lag history', () => {
     const before = recordLag(emptyLagHistory(), view(1000, group('g', [1])));
     const failed: GroupsView = { ...view(2000, group('g', [1])), error: 'no brokers' };
     expect(recordLag(before, failed)).toBe(before);
+  });
+
+  it('gives each group’s newest sample, for a page to extend the history it holds', () => {
+    expect(newestSamples(emptyLagHistory())).toEqual({});
+    let history = recordLag(emptyLagHistory(), view(1000, group('g', [1]), group('h', [2])));
+    history = recordLag(history, view(2000, group('g', [5])));
+    expect(newestSamples(history)).toEqual({ g: lagSample(2000, group('g', [5])) });
   });
 
   it('ignores a reading no newer than the last (a repeated poll time)', () => {

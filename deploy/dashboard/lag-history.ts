@@ -46,6 +46,15 @@ function append(samples: readonly LagSample[], sample: LagSample, history: LagHi
   );
 }
 
+/** Each group's newest sample: what a page that holds the history before the last poll must add. */
+export function newestSamples(history: LagHistory): Record<string, LagSample> {
+  return Object.fromEntries(
+    Object.entries(history.groups).flatMap(([groupId, samples]) =>
+      samples.length === 0 ? [] : [[groupId, samples[samples.length - 1]]],
+    ),
+  );
+}
+
 /**
  * The history after one groups poll: a sample for each group it read, groups it did not read dropped. A
  * failed poll (the view's error set, its groups the last good ones) records nothing.
