@@ -247,8 +247,11 @@ describe('the dashboard server against a fake lab', () => {
         tree: { error?: string } | null;
       };
       journal: { kind: string }[];
+      lagHistory: { windowMs: number; groups: Record<string, unknown> };
     };
     expect(body.state.ensemble.servers).toMatchObject([{ name: 'zk1', role: 'LOOKING', lastZxid: '3:7' }]);
+    // The consumer groups' lag trend travels with the snapshot (none here: no page polled the groups).
+    expect(body.lagHistory).toMatchObject({ windowMs: 600_000, groups: {} });
     expect(body.state.ensemble.hasQuorum).toBe(false);
     expect(body.state.controller).toMatchObject({ broker: 'broker1', epoch: 2 });
     expect(body.state.topics[0]).toMatchObject({

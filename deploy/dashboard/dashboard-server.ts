@@ -5,7 +5,8 @@
 //   GET  /                          the page (and /app.js, /client-panels.js, /i18n.js, /style.css)
 //   GET  /api/state                 the current state and journal (JSON)
 //   GET  /api/stream                text/event-stream:
-//                                     `snapshot` {state, journal}  first, and after a reconnect
+//                                     `snapshot` {state, journal, lagHistory}  first, and after a
+//                                                reconnect (lagHistory: lag-history.ts)
 //                                     `patch`    {at, sections}    the top-level parts that changed
 //                                     `journal`  JournalEntry      each new timeline entry
 //   POST /api/nodes/:node/:action   kill | pause | resume | restart | partition (that ZooKeeper server
@@ -34,6 +35,7 @@ import { httpStatusOf } from '../cluster/errors.ts';
 import type { ClusterEvent, ClusterHandle } from '../cluster/handle.ts';
 import { DRILLS } from '../drills/catalog.ts';
 import { runDrill, type Drill } from '../drills/drill.ts';
+import type { LagHistory } from './lag-history.ts';
 import { registerLabClientRoutes } from './lab-client.ts';
 import { Poller } from './poller.ts';
 import {
@@ -46,6 +48,7 @@ import {
   type JournalDraft,
   type JournalEntry,
 } from './state.ts';
+import { advanceZabRates, zabRates, type ZabRateWindow } from './zab-rates.ts';
 
 export interface DashboardOptions {
   readonly cluster: ClusterHandle;
@@ -104,6 +107,8 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
   const journal = new Journal();
   const streams = new Set<ServerResponse>();
   let state: DashboardState | undefined;
+  /** The last few polls of the ZooKeeper leader's zxid counters, for its proposal and ACK rates. */
+  let zabWindow: ZabRateWindow | null = null;
   let closed = false;
 
   const files = new Map<string, Buffer>();
@@ -125,8 +130,10 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
   let again = false;
   const pollOnce = async (): Promise<void> => {
     try {
-      const next = shapeState(await poller.poll());
+      const observation = await poller.poll();
       if (closed) return;
+      zabWindow = advanceZabRates(zabWindow, observation.at, observation.zookeepers);
+      const next = shapeState(observation, zabRates(zabWindow));
       for (const draft of observedChanges(state, next)) addJournal(draft);
       const sections = changedSections(state, next);
       state = next;
@@ -209,9 +216,13 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     );
   }
 
-  const snapshot = async (): Promise<{ state: DashboardState; journal: JournalEntry[] }> => {
+  const snapshot = async (): Promise<{
+    state: DashboardState;
+    journal: JournalEntry[];
+    lagHistory: LagHistory;
+  }> => {
     if (state === undefined) await poll();
-    return { state: state!, journal: journal.all() };
+    return { state: state!, journal: journal.all(), lagHistory: labClient.lagHistory() };
   };
   app.get('/api/state', async () => snapshot());
   app.get('/api/stream', async (request, reply) => {

@@ -9,8 +9,10 @@
 //                       pipeline trace (serializer → partitioner → batch → send → acknowledged)
 //   POST /api/consume   {topic, partition, from: beginning|latest, limit}           → records (offset, key, value)
 //   GET  /api/groups    consumer groups: state, members and assignments, committed offsets and lag
-//   (SSE) `groups`      the same, pushed about every 2 s while a page is open; a rebalance or a group going
-//                       Empty becomes a timeline entry.
+//   (SSE) `groups`      the same, pushed about every 2 s while a page is open, with `samples`: each group's
+//                       lag sample just recorded in the lag history (lag-history.ts; the whole history goes
+//                       in the dashboard's snapshot). A rebalance or a group going Empty becomes a timeline
+//                       entry.
 // POST routes sit behind the dashboard's onRequest hook (header + loopback Host), like the fault buttons.
 
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
@@ -31,6 +33,7 @@ import {
   type ProducerEvent,
 } from '../../client/producer/index.ts';
 import type { ClusterHandle } from '../cluster/handle.ts';
+import { emptyLagHistory, newestSamples, recordLag, type LagHistory } from './lag-history.ts';
 import type { JournalDraft } from './state.ts';
 
 export const PARTITIONERS = ['default', 'round-robin', 'sticky'] as const;
@@ -50,6 +53,8 @@ export interface LabClientOptions {
 }
 
 export interface LabClient {
+  /** Each consumer group's recent lag samples, for the page's trend (survives a page reload). */
+  lagHistory(): LagHistory;
   close(): Promise<void>;
 }
 
@@ -526,6 +531,7 @@ export function registerLabClientRoutes(
   // Consumer groups
 
   let groups: GroupsView | undefined;
+  let lagHistory = emptyLagHistory();
   const readGroups = async (): Promise<GroupsView> => {
     const at = Date.now();
     try {
@@ -557,7 +563,9 @@ export function registerLabClientRoutes(
     if (closed) return;
     if (next.error === null) for (const draft of groupChanges(groups, next)) options.addJournal(draft);
     groups = next;
-    options.broadcast('groups', next);
+    lagHistory = recordLag(lagHistory, next);
+    // The samples just recorded, so the page extends the history it got in the snapshot as the server did.
+    options.broadcast('groups', { ...next, samples: next.error === null ? newestSamples(lagHistory) : {} });
   };
   const schedule = (): void => {
     if (closed) return;
@@ -576,6 +584,7 @@ export function registerLabClientRoutes(
   });
 
   return {
+    lagHistory: () => lagHistory,
     async close() {
       closed = true;
       clearTimeout(timer);

@@ -209,8 +209,25 @@ describe('shapeEnsemble', () => {
     expect(ensemble.servers.map((server) => server.role)).toEqual(['LEADING', 'FOLLOWING', 'FOLLOWING']);
     expect(ensemble.servers[0].learners).toEqual([
       // The leader logged up to 1:3; zk2 ACKed up to 1:1, so two proposals are still unACKed.
-      { name: 'zk2', phase: 'UPTODATE', synced: true, lastHeardAgoSeconds: 0, acked: '1:1', behind: 2 },
-      { name: 'zk3', phase: 'SYNC', synced: false, lastHeardAgoSeconds: 2, acked: null, behind: null },
+      // No rates passed in: unknown, not zero.
+      {
+        name: 'zk2',
+        phase: 'UPTODATE',
+        synced: true,
+        lastHeardAgoSeconds: 0,
+        acked: '1:1',
+        behind: 2,
+        acksPerSecond: null,
+      },
+      {
+        name: 'zk3',
+        phase: 'SYNC',
+        synced: false,
+        lastHeardAgoSeconds: 2,
+        acked: null,
+        behind: null,
+        acksPerSecond: null,
+      },
     ]);
     // An ACK from the previous epoch (before this leader's first proposal): no count across epochs.
     const [leader] = observation().zookeepers;

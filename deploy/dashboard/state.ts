@@ -7,6 +7,7 @@
 // Pure: no I/O, no clock (times come in as arguments), so every rule here has a unit test.
 
 import type { ClusterEvent, LinkFault, ProcessState } from '../cluster/handle.ts';
+import type { ZabRates } from './zab-rates.ts';
 
 // ---------------------------------------------------------------------------------------------------
 // What the poller observed (raw answers, already parsed from JSON)
@@ -202,7 +203,11 @@ export interface ZooKeeperServerState {
     readonly acked: string | null;
     /** Proposals the leader logged that it has not ACKed yet (same epoch only), null when unknown. */
     readonly behind: number | null;
+    /** ACKs per second over the last few polls (zab-rates.ts), null when unknown. */
+    readonly acksPerSecond: number | null;
   }[];
+  /** On the leader: proposals per second it committed over the last few polls; null elsewhere or unknown. */
+  readonly committedPerSecond: number | null;
   readonly connections: number | null;
   /**
    * Its FastLeaderElection vote: whom it proposes while LOOKING, whom it settled on after; the zxid as
@@ -381,6 +386,7 @@ function roleOf(observation: ZooKeeperObservation): ZooKeeperRole {
 export function shapeEnsemble(
   observations: readonly ZooKeeperObservation[],
   links: readonly LinkFault[],
+  rates: ZabRates | null = null,
 ): EnsembleState {
   const servers = observations.map((observation): ZooKeeperServerState => {
     const quorum = observation.quorum;
@@ -391,6 +397,9 @@ export function shapeEnsemble(
         : `0x${observation.srvr.lastProcessedZxid.toString(16)}`);
     const role = roleOf(observation);
     const alive = role !== 'DOWN' && role !== 'PAUSED';
+    const leading = alive && quorum?.state === 'LEADING';
+    // The rates belong to the leader the window tracked (not to a cut-off old leader that still says so).
+    const ratesHere = leading && rates?.leader === observation.name ? rates : null;
     return {
       name: observation.name,
       sid: observation.sid,
@@ -404,17 +413,21 @@ export function shapeEnsemble(
       lastZxid: zxidHex === null ? null : formatZxid(zxidHex),
       lastZxidHex: zxidHex,
       leaderSid: alive ? (quorum?.leader ?? null) : null,
-      learners:
-        alive && quorum?.state === 'LEADING'
-          ? (quorum.learners ?? []).map((learner) => ({
-              name: observations.find((other) => other.sid === learner.sid)?.name ?? `zk${learner.sid}`,
+      learners: leading
+        ? (quorum.learners ?? []).map((learner) => {
+            const name = observations.find((other) => other.sid === learner.sid)?.name ?? `zk${learner.sid}`;
+            return {
+              name,
               phase: learner.phase,
               synced: learner.synced,
               lastHeardAgoSeconds: Math.floor(learner.lastHeardAgoMs / 1000),
               acked: learner.ackedZxid ? formatZxid(learner.ackedZxid) : null,
               behind: learner.ackedZxid ? proposalsBehind(quorum.lastLoggedZxid, learner.ackedZxid) : null,
-            }))
-          : [],
+              acksPerSecond: ratesHere?.acksPerSecond[name] ?? null,
+            };
+          })
+        : [],
+      committedPerSecond: ratesHere?.committedPerSecond ?? null,
       connections: alive ? (observation.srvr?.connections ?? null) : null,
       vote:
         alive && quorum?.vote
@@ -706,12 +719,13 @@ export function shapeTopics(tree: ZnodeTree | null, brokers: readonly BrokerObse
     .map(([name, list]) => ({ name, partitions: list.sort((a, b) => a.partition - b.partition) }));
 }
 
-export function shapeState(observation: Observation): DashboardState {
+/** `rates`: the Zab rates over the polls up to this one (zab-rates.ts), null when unknown. */
+export function shapeState(observation: Observation, rates: ZabRates | null = null): DashboardState {
   const controller = shapeController(observation.tree, observation.brokers);
   return {
     at: observation.at,
     lab: observation.lab,
-    ensemble: shapeEnsemble(observation.zookeepers, observation.links),
+    ensemble: shapeEnsemble(observation.zookeepers, observation.links, rates),
     brokers: shapeBrokers(observation.brokers, observation.tree, controller, observation.links),
     controller,
     topics: shapeTopics(observation.tree, observation.brokers),

@@ -267,6 +267,15 @@ describe.skipIf(skipUnlessAvailable(existsSync(CHROMIUM)))('the dashboard in Chr
     await page.getByTestId('create-topic').click();
     await page.getByTestId('partition-leader-clicks-2').waitFor({ timeout: 10_000 });
     await expect.poll(ackedCounter).toBeGreaterThan(ackedBefore);
+    // And the rates, measured over the last polls of this epoch: commits on the leader, ACKs per follower.
+    const leaderCard = page.locator('[data-testid^="zk-"][data-role="LEADING"]');
+    expect(await leaderCard.locator('[data-testid^="rate-commit-"]').textContent()).toMatch(
+      /^committing \d+(\.\d)? proposals\/s$/,
+    );
+    expect(await leaderCard.locator('[data-testid^="rate-ack-"]').first().textContent()).toMatch(
+      /^zk\d: \d+(\.\d)? ACKs\/s$/,
+    );
+    await leaderCard.screenshot({ path: path.join(shots, '5a-leader-card-rates.png') });
     await expect.poll(() => page.getByTestId('produce-topic').inputValue()).toBe('clicks');
     // A second time: a clear 409 from the server, shown as an error.
     const again = await page.evaluate(async () => {
@@ -372,6 +381,16 @@ describe.skipIf(skipUnlessAvailable(existsSync(CHROMIUM)))('the dashboard in Chr
     await page.getByTestId('panel-produce').screenshot({ path: path.join(shots, '8-korean-produce.png') });
     await page.getByTestId('panel-groups').screenshot({ path: path.join(shots, '9-korean-groups.png') });
     await page.getByTestId('lang-en').click();
+    // The lag trend is kept by the server: a reloaded page draws it again, with more than one point.
+    await page.reload();
+    await expect
+      .poll(async () =>
+        Number(await page.getByTestId('group-lag-trend-page-readers').getAttribute('data-points')),
+      )
+      .toBeGreaterThan(1);
+    await page
+      .getByTestId('panel-groups')
+      .screenshot({ path: path.join(shots, '9b-groups-after-reload.png') });
   });
 
   it('pause and resume a follower; partition it away and heal it', async () => {

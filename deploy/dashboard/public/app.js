@@ -192,7 +192,7 @@ function renderEnsemble() {
         ${
           server.learners.length === 0
             ? ''
-            : `<ul class="learners" title="${esc(t('learners.help'))}">${server.learners
+            : `${commitRateLine(server)}<ul class="learners" title="${esc(t('learners.help'))}">${server.learners
                 .map(
                   (learner) =>
                     `<li class="${learner.synced ? 'synced' : 'syncing'}"><span>${esc(learner.name)}</span> <code>${esc(learner.phase)}</code> <span class="muted">${esc(learner.lastHeardAgoSeconds === 0 ? t('learners.now') : t('learners.heard', { seconds: learner.lastHeardAgoSeconds }))}</span>${ackLine(learner)}</li>`,
@@ -211,12 +211,28 @@ function renderEnsemble() {
   );
 }
 
-/** What a follower ACKed of the leader's proposals: the zxid, and how many it still owes. */
+/** A per-second rate as the server rounded it (one decimal): whole from 10 up, '—' while unknown. */
+function formatRate(rate) {
+  if (rate === null) return '—';
+  return rate >= 10 ? String(Math.round(rate)) : String(rate);
+}
+
+/** On the leader's card: how many proposals per second it commits (flowing writes). */
+function commitRateLine(server) {
+  return `<div class="zab-rate${server.committedPerSecond ? ' flowing' : ''}" data-testid="rate-commit-${esc(server.name)}" title="${esc(t('rate.help'))}">${esc(
+    t('rate.committed', { rate: formatRate(server.committedPerSecond) }),
+  )}</div>`;
+}
+
+/** What a follower ACKed of the leader's proposals: the zxid, how many it still owes, and how fast it ACKs. */
 function ackLine(learner) {
   if (learner.acked === null) return `<div class="ack muted">${esc(t('learners.noack'))}</div>`;
+  const rate = `<span class="ack-rate${learner.acksPerSecond ? ' flowing' : ''}" data-testid="rate-ack-${esc(learner.name)}" title="${esc(t('rate.help'))}">${esc(
+    t('rate.acks', { node: learner.name, rate: formatRate(learner.acksPerSecond) }),
+  )}</span>`;
   return `<div class="ack" data-testid="ack-${esc(learner.name)}" title="${esc(t('learners.ack.help'))}">${esc(
     t('learners.acked', { zxid: learner.acked }),
-  )}${learner.behind === null ? '' : ` · <span class="${learner.behind > 0 ? 'behind' : ''}">${esc(t('learners.behind', { count: learner.behind }))}</span>`}</div>`;
+  )}${learner.behind === null ? '' : ` · <span class="${learner.behind > 0 ? 'behind' : ''}">${esc(t('learners.behind', { count: learner.behind }))}</span>`} · ${rate}</div>`;
 }
 
 /** Servers whose sessions list the learner opened; kept across redraws. */
@@ -820,6 +836,7 @@ function connect() {
     const snapshot = JSON.parse(message.data);
     state = snapshot.state;
     journal = snapshot.journal.slice(-MAX_JOURNAL);
+    if (snapshot.lagHistory) clientPanels.setLagHistory(snapshot.lagHistory);
     renderAll();
   });
   source.addEventListener('patch', (message) => {

@@ -1,15 +1,18 @@
 // The page's client panels: produce (with the partitioner's arithmetic and the producer's pipeline
 // trace), consume a partition, create a topic, and the consumer groups. app.js owns the state and the
-// language; it calls render*() when they change and setGroups() on each `groups` event.
+// language; it calls render*() when they change, setLagHistory() with each snapshot and setGroups() on
+// each `groups` event.
 
 const HEADER = { 'x-kzlab-dashboard': '1', 'content-type': 'application/json' };
-const LAG_HISTORY = 30;
 
 export function initClientPanels({ t, esc, getState, toast, renderTopics }) {
   const $ = (id) => document.getElementById(id);
   let groups = null;
-  /** groupId → recent total lags (a sparkline) */
-  const lagHistory = new Map();
+  /**
+   * The server's lag history (lag-history.ts): groupId → samples {at, totalLag, partitions}, oldest first.
+   * Replaced by each snapshot, extended by the samples of each `groups` event as the server extended it.
+   */
+  let lagHistory = { windowMs: 10 * 60_000, capacity: 600, groups: {} };
   /** The last send: { topic, partitions: Map<partition, offsets[]> } — marked in the topics panel. */
   let landed = null;
   let lastProduce = null;
@@ -343,18 +346,45 @@ export function initClientPanels({ t, esc, getState, toast, renderTopics }) {
   // -------------------------------------------------------------------------------------------------
   // Consumer groups
 
-  function sparkline(values) {
-    if (values.length < 2) return '';
-    const max = Math.max(1, ...values);
-    const width = 90;
-    const height = 22;
-    const points = values
+  /**
+   * A lag trend over time: `samples` [{at, value}], x from the first sample's time to the last's, over a
+   * zero line (so a flat trend reads as "steady at some lag", not as nothing).
+   */
+  function sparkline(samples, { width = 90, height = 22, testid = '' } = {}) {
+    if (samples.length < 2) return '';
+    const max = Math.max(1, ...samples.map((sample) => sample.value));
+    const first = samples[0].at;
+    const span = Math.max(1, samples[samples.length - 1].at - first);
+    const points = samples
       .map(
-        (value, index) =>
-          `${((index / (LAG_HISTORY - 1)) * width).toFixed(1)},${(height - (value / max) * (height - 2) - 1).toFixed(1)}`,
+        ({ at, value }) =>
+          `${(((at - first) / span) * width).toFixed(1)},${(height - (value / max) * (height - 2) - 1).toFixed(1)}`,
       )
       .join(' ');
-    return `<svg class="sparkline" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" aria-hidden="true"><polyline points="${points}"/></svg>`;
+    return `<svg class="sparkline" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" aria-hidden="true"${testid ? ` data-testid="${esc(testid)}"` : ''} data-points="${samples.length}"><line class="baseline" x1="0" y1="${height - 0.5}" x2="${width}" y2="${height - 0.5}"/><polyline points="${points}"/></svg>`;
+  }
+
+  /** The group's total-lag trend, with how long it spans (a reload shows the same: the server keeps it). */
+  function lagTrend(groupId) {
+    const samples = lagHistory.groups[groupId] ?? [];
+    if (samples.length < 2) return '';
+    const seconds = Math.round((samples[samples.length - 1].at - samples[0].at) / 1000);
+    const span =
+      seconds < 60
+        ? t('group.trend.seconds', { seconds })
+        : t('group.trend.minutes', { minutes: Math.round(seconds / 60) });
+    return `<span class="lag-trend" title="${esc(t('group.trend.help'))}">${sparkline(
+      samples.map((sample) => ({ at: sample.at, value: sample.totalLag })),
+      { testid: `group-lag-trend-${groupId}` },
+    )}<span class="muted">${esc(span)}</span></span>`;
+  }
+
+  /** One partition's lag trend, small, in its row. */
+  function partitionTrend(groupId, key) {
+    const samples = (lagHistory.groups[groupId] ?? []).flatMap((sample) =>
+      key in sample.partitions ? [{ at: sample.at, value: sample.partitions[key] }] : [],
+    );
+    return sparkline(samples, { width: 60, height: 16 });
   }
 
   function renderGroups() {
@@ -397,6 +427,7 @@ export function initClientPanels({ t, esc, getState, toast, renderTopics }) {
                 <td class="num">${entry.committedOffset === '-1' ? `<span class="muted">${esc(t('group.nocommit'))}</span>` : esc(entry.committedOffset)}</td>
                 <td class="num">${esc(entry.logEndOffset)}</td>
                 <td class="lag">${entry.lag === '0' ? '' : `<span class="lag-bar" style="width:${(100 * Number(entry.lag)) / maxLag}%"></span>`}<span class="num" data-testid="lag-value">${esc(entry.lag)}</span></td>
+                <td class="trend">${partitionTrend(group.groupId, `${entry.topic}-${entry.partition}`)}</td>
                 <td>${entry.memberId ? esc(ownerOf.get(entry.memberId) ?? entry.clientId ?? '') : '<span class="muted">—</span>'}</td></tr>`,
             )
             .join('');
@@ -407,30 +438,40 @@ export function initClientPanels({ t, esc, getState, toast, renderTopics }) {
               <span class="muted">${esc(t('group.coordinator', { id: group.coordinatorId }))}</span>
               ${group.protocol ? `<span class="muted">${esc(t('group.assignor', { protocol: group.protocol }))}</span>` : ''}
               <span class="total-lag" data-testid="group-total-lag-${esc(group.groupId)}">${esc(t('group.totalLag', { lag: group.totalLag }))}</span>
-              ${sparkline(lagHistory.get(group.groupId) ?? [])}
+              ${lagTrend(group.groupId)}
             </header>
             <h4>${esc(t('group.members', { count: group.members.length }))}</h4>
             ${members}
             ${
               rows === ''
                 ? ''
-                : `<table class="group-offsets"><thead><tr><th>${esc(t('group.partition'))}</th><th>${esc(t('group.committed'))}</th><th>${esc(t('group.logEnd'))}</th><th>${esc(t('group.lag'))}</th><th>${esc(t('group.owner'))}</th></tr></thead><tbody>${rows}</tbody></table>`
+                : `<table class="group-offsets"><thead><tr><th>${esc(t('group.partition'))}</th><th>${esc(t('group.committed'))}</th><th>${esc(t('group.logEnd'))}</th><th>${esc(t('group.lag'))}</th><th title="${esc(t('group.trend.help'))}">${esc(t('group.trend.column'))}</th><th>${esc(t('group.owner'))}</th></tr></thead><tbody>${rows}</tbody></table>`
             }
           </article>`;
         })
         .join('');
   }
 
+  /** Extend the history with the samples the server just recorded, trimmed and pruned as it did. */
+  function addSamples(samples) {
+    const next = {};
+    for (const [groupId, sample] of Object.entries(samples)) {
+      const since = sample.at - lagHistory.windowMs;
+      const kept = (lagHistory.groups[groupId] ?? []).filter((old) => old.at > since && old.at < sample.at);
+      next[groupId] = [...kept, sample].slice(-lagHistory.capacity);
+    }
+    lagHistory = { ...lagHistory, groups: next };
+  }
+
   function setGroups(next) {
     groups = next;
-    if (next.error === null) {
-      for (const group of next.groups) {
-        const history = lagHistory.get(group.groupId) ?? [];
-        history.push(Number(group.totalLag));
-        if (history.length > LAG_HISTORY) history.shift();
-        lagHistory.set(group.groupId, history);
-      }
-    }
+    // Only a poll's event carries samples (not the answer of GET /api/groups, which records none).
+    if (next.error === null && next.samples) addSamples(next.samples);
+    renderGroups();
+  }
+
+  function setLagHistory(history) {
+    lagHistory = history;
     renderGroups();
   }
 
@@ -457,6 +498,7 @@ export function initClientPanels({ t, esc, getState, toast, renderTopics }) {
   return {
     landedChip,
     setGroups,
+    setLagHistory,
     /** The topics changed: refresh the choices (and pick a topic just created). */
     renderTopicChoices() {
       renderTopicChoices();

@@ -219,6 +219,10 @@ const en = {
   'learners.acked': 'ACKed up to {zxid}',
   'learners.behind': '{count} to ACK',
   'learners.noack': 'no ACK to this leader yet',
+  'rate.committed': 'committing {rate} proposals/s',
+  'rate.acks': '{node}: {rate} ACKs/s',
+  'rate.help':
+    'Per second over the last few polls (about 2 s): how fast the zxid counter climbs. A follower that keeps up ACKs as fast as the leader commits; 0 means nothing is being written (or it stopped answering). Starts over with a new epoch or a restart (— until two polls).',
   'learners.ack.help':
     'Every write is a PROPOSAL from the leader; the follower logs it (fsync) and answers ACK. Once a majority (the leader included) has ACKed, the leader sends COMMIT. An ACK covers every earlier proposal, so the zxid counter here counts what this follower has logged in this epoch; write something and watch it climb.',
   'panel.glossary': 'Glossary',
@@ -362,6 +366,11 @@ const en = {
   'group.coordinator': 'coordinator broker{id}',
   'group.assignor': 'assignor {protocol}',
   'group.totalLag': 'total lag {lag}',
+  'group.trend.seconds': 'last {seconds} s',
+  'group.trend.minutes': 'last {minutes} min',
+  'group.trend.column': 'trend',
+  'group.trend.help':
+    'Lag at each poll (about every 2 s while a page is open), kept by the dashboard server for 10 minutes: a reload shows the same trend. Rising: the consumers fall behind; falling: they catch up.',
   'group.members': 'Members ({count})',
   'group.nomembers': 'No members: the committed offsets stay, for when a consumer comes back.',
   'group.assigned': 'assigned',
@@ -595,6 +604,10 @@ const ko = {
   'learners.acked': '{zxid}까지 ACK',
   'learners.behind': 'ACK 대기 {count}',
   'learners.noack': '이 리더에게 아직 ACK 없음',
+  'rate.committed': '초당 {rate}건 커밋 중',
+  'rate.acks': '{node}: 초당 ACK {rate}건',
+  'rate.help':
+    '최근 몇 번의 폴링(약 2초) 동안 zxid 카운터가 초당 얼마나 올라갔는지입니다. 따라오는 팔로워는 리더가 커밋하는 만큼 빠르게 ACK합니다. 0이면 쓰는 것이 없거나 팔로워가 응답을 멈춘 것입니다. 새 에포크나 재시작 때 다시 셉니다 (두 번 폴링하기 전까지는 —).',
   'learners.ack.help':
     '모든 쓰기는 리더의 PROPOSAL입니다. 팔로워는 그것을 로그에 기록(fsync)하고 ACK로 답합니다. 과반수(리더 포함)가 ACK하면 리더가 COMMIT을 보냅니다. ACK 하나는 그 이전 제안 전부를 포함하므로, 여기 zxid 카운터는 이 팔로워가 이번 에포크에 기록한 양입니다. 무언가를 써 보고 올라가는 것을 보세요.',
   'panel.glossary': '용어집',
@@ -737,6 +750,11 @@ const ko = {
   'group.coordinator': '코디네이터 broker{id}',
   'group.assignor': '할당 전략 {protocol}',
   'group.totalLag': '전체 랙 {lag}',
+  'group.trend.seconds': '최근 {seconds}초',
+  'group.trend.minutes': '최근 {minutes}분',
+  'group.trend.column': '추이',
+  'group.trend.help':
+    '폴링할 때마다(페이지가 열려 있는 동안 약 2초마다) 잰 랙입니다. 대시보드 서버가 10분 동안 보관하므로 새로고침해도 같은 추이가 보입니다. 올라가면 컨슈머가 뒤처지는 중이고, 내려가면 따라잡는 중입니다.',
   'group.members': '멤버 ({count})',
   'group.nomembers': '멤버 없음: 커밋된 오프셋은 컨슈머가 돌아올 때를 위해 남아 있습니다.',
   'group.assigned': '할당',
