@@ -24,6 +24,9 @@
 //     the first controller's conditional bump of /controller_epoch). multi() therefore builds the
 //     transaction's operation list itself.
 //   * setData(path, null) throws inside the library; null data is sent as empty bytes.
+//   * On session expiry it fails the requests it had sent, but leaves those it queued while disconnected
+//     waiting forever (a broker cut off from ZooKeeper would hang in them: its controller never resigned
+//     and it never registered again). ZkClient fails them with SESSIONEXPIRED, as the Java client does.
 
 import { createRequire } from 'node:module';
 
@@ -115,6 +118,8 @@ interface RawClient {
   transaction(): RawTransaction;
   connectionManager: {
     socket?: RawSocket;
+    /** Requests not yet written to a socket (queued while disconnected). */
+    packetQueue: { shift(): { callback?: (error: unknown) => void } | undefined };
     connect(): void;
     /** ConnectionManager.STATES: CONNECTING = 1, CONNECTED = 2. */
     state: number;
@@ -131,6 +136,8 @@ interface RawModule {
   createClient(connectString: string, options: Record<string, unknown>): RawClient;
   ACL: { OPEN_ACL_UNSAFE: RawAcl[]; CREATOR_ALL_ACL: RawAcl[] };
   State: Record<string, RawState>;
+  /** The library's error type: `create(code)` makes the error its callbacks receive. */
+  Exception: { SESSION_EXPIRED: number; create(code: number): RawError };
 }
 
 const nzk = require('node-zookeeper-client') as RawModule;
@@ -370,6 +377,7 @@ export class ZkClient {
         this.emit('auth-failed');
         break;
       case 'EXPIRED':
+        this.failQueuedRequests(raw);
         this.emit('expired');
         if (!this.closed && this.options.reconnectAfterExpiry !== false) {
           // The old client is finished (node-zookeeper-client does not reconnect after expiry).
@@ -386,6 +394,14 @@ export class ZkClient {
         break;
       default:
         break;
+    }
+  }
+
+  /** Fails the requests an expired client still holds unsent (see the header). */
+  private failQueuedRequests(raw: RawClient): void {
+    const queue = raw.connectionManager.packetQueue;
+    for (let packet = queue.shift(); packet !== undefined; packet = queue.shift()) {
+      packet.callback?.(nzk.Exception.create(nzk.Exception.SESSION_EXPIRED));
     }
   }
 

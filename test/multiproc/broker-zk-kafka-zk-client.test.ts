@@ -9,6 +9,7 @@ import { fromUtf8, utf8 } from '../../broker/zk/kafka-json.ts';
 import { KafkaZkClient } from '../../broker/zk/kafka-zk-client.ts';
 import { ZkClient, type WatchEvent } from '../../broker/zk/zk-client.ts';
 import { replicaAssignment } from '../../broker/controller/types.ts';
+import { FaultProxy } from '../../deploy/local/fault-proxy.ts';
 import {
   implAvailable,
   startZooKeeper,
@@ -586,6 +587,40 @@ describe.each(IMPLS)('broker/zk against %s ZooKeeper', (impl) => {
       } finally {
         await a.stop();
         await b.stop();
+      }
+    },
+  );
+
+  it.skipIf(!available)(
+    'a request queued while cut off fails with SESSIONEXPIRED when the session turns out to be gone (never hangs)',
+    async () => {
+      const root = `/t${++chrootCounter}`;
+      const setup = await freshClient(6000, root);
+      await setup.createTopLevelPaths();
+      const proxy = await FaultProxy.start({ targetHost: server.host, targetPort: server.port });
+      try {
+        const kz = await KafkaZkClient.connect(`127.0.0.1:${proxy.port}${root}`, { sessionTimeoutMs: 4000 });
+        clients.push(kz);
+        await kz.registerBroker(BROKER_1);
+        const events: string[] = [];
+        kz.zk.onSessionEvent((e) => events.push(e));
+        // A silent partition: the client gives the connection up (2/3 of the session) and keeps trying.
+        proxy.setMode('stall');
+        await eventually(() => events.includes('disconnected'), 'the client to notice the silence', 15_000);
+        const queued = kz.zk.getData('/brokers/ids/1').catch((error: unknown) => error);
+        // Its session expires on the server meanwhile: the ephemeral registration goes.
+        await eventually(
+          async () => (await setup.getBroker(1)) === undefined,
+          'the registration to vanish',
+          20_000,
+        );
+        proxy.setMode('ok');
+        const error = await queued;
+        expect(isKeeperException(error) && error.keeperCode).toBe('SESSIONEXPIRED');
+        await eventually(() => events.includes('new-session'), 'a new session', 15_000);
+        expect(events.indexOf('expired')).toBeLessThan(events.indexOf('new-session'));
+      } finally {
+        await proxy.close();
       }
     },
   );
