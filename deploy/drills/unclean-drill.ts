@@ -1,17 +1,19 @@
-// unclean-election: the Jepsen (2013) Kafka schedule (kafka-zk-era.md §3.8) on the lab, with two topics
-// side by side — unclean.leader.election.enable=true and the default false — both with acks=1 and
-// min.insync.replicas=1, three replicas led by the controller broker L:
+// unclean-election: the Jepsen (2013) Kafka schedule (kafka-zk-era.md §3.8) on the lab, done with network
+// partitions (the lab's fault proxies), with two topics side by side — unclean.leader.election.enable=true
+// and the default false — both with acks=1 and min.insync.replicas=1, three replicas led by broker L:
 //   1. baseline records, acknowledged by every replica (acks=all);
-//   2. the followers die: the ISR shrinks to [L];
+//   2. a partition cuts L off its followers (L still reaches ZooKeeper): after replica.lag.time.max.ms
+//      L shrinks the ISR to [L];
 //   3. records S are acknowledged by L alone (acks=1);
-//   4. L dies; the followers come back;
-//   5. unclean=true: an out-of-sync follower is elected and takes new writes; when L returns it truncates
-//      S away. unclean=false: the partition stays offline until L returns; nothing acknowledged is lost.
+//   4. L is cut off ZooKeeper too: its session expires, and the controller (now another broker) has no
+//      in-sync replica left;
+//   5. unclean=true: an out-of-sync follower is elected and takes new writes; when the partition heals,
+//      L truncates S away. unclean=false: the partition stays offline until L is back; nothing
+//      acknowledged is lost.
 
 import { choice, type Drill, type DrillOutcome } from './drill.ts';
 import { FAILOVER_DEADLINE_MS, waitHealthy } from './kafka-drills.ts';
 import {
-  bringBack,
   brokerName,
   brokerNodes,
   connectZk,
@@ -24,6 +26,7 @@ import {
   readAll,
   sendValues,
   waitPartition,
+  waitUntil,
 } from './probes.ts';
 
 export const uncleanElection: Drill = {
@@ -33,17 +36,17 @@ export const uncleanElection: Drill = {
     ko: '언클린 리더 선출은 확인 응답받은 데이터를 잃는다 (Jepsen 2013)',
   },
   plan: {
-    en: 'Two topics, 3 replicas, acks=1, min.insync.replicas=1: one with unclean.leader.election.enable=true, one with the default false. Kills both followers so the ISR shrinks to the leader, writes records S that only the leader has, kills the leader, brings the followers back, and finally the old leader. Then reads both topics and compares with what was acknowledged.',
-    ko: '레플리카 3개, acks=1, min.insync.replicas=1인 토픽 두 개: 하나는 unclean.leader.election.enable=true, 하나는 기본값 false입니다. 두 팔로워를 죽여 ISR을 리더 하나로 줄이고, 리더만 가진 레코드 S를 쓴 뒤 리더를 죽이고, 팔로워들을, 마지막으로 옛 리더를 되살립니다. 그다음 두 토픽을 읽어 확인 응답받은 레코드와 비교합니다.',
+    en: 'Two topics, 3 replicas, acks=1, min.insync.replicas=1: one with unclean.leader.election.enable=true, one with the default false. A network partition cuts the leader off its followers, so it shrinks the ISR to itself; it then acknowledges records S that only it has; then the partition cuts it off ZooKeeper too, so its session expires. Finally the network heals. Then reads both topics and compares with what was acknowledged.',
+    ko: '레플리카 3개, acks=1, min.insync.replicas=1인 토픽 두 개: 하나는 unclean.leader.election.enable=true, 하나는 기본값 false입니다. 네트워크 분할로 리더를 팔로워들과 끊어 리더가 ISR을 자기 하나로 줄이게 하고, 리더만 가진 레코드 S를 확인 응답하게 한 뒤, 리더를 주키퍼와도 끊어 세션이 만료되게 합니다. 마지막으로 네트워크를 복구합니다. 그다음 두 토픽을 읽어 확인 응답받은 레코드와 비교합니다.',
   },
   question: {
-    en: 'After the leader dies with records only it had, what happens on each topic?',
-    ko: '리더만 가진 레코드를 남기고 리더가 죽으면 각 토픽에는 무슨 일이 생길까요?',
+    en: 'After the leader is cut off with records only it had, what happens on each topic?',
+    ko: '리더만 가진 레코드를 남기고 리더가 끊기면 각 토픽에는 무슨 일이 생길까요?',
   },
   choices: [
     choice(
       'a',
-      'unclean=true: an out-of-sync replica leads and S is lost; unclean=false: offline until the leader returns, nothing lost',
+      'unclean=true: an out-of-sync replica leads and S is lost; unclean=false: offline until the leader is back, nothing lost',
       'unclean=true: 동기화되지 않은 레플리카가 리더가 되어 S를 잃는다. unclean=false: 리더가 돌아올 때까지 오프라인, 잃는 것 없음',
     ),
     choice(
@@ -61,10 +64,15 @@ export const uncleanElection: Drill = {
     const safe = drillTopic('safe');
     const topics = [unclean, safe];
     const acked = new Map<string, number[]>(topics.map((topic) => [topic, []]));
-    const down = new Set<string>();
+    let cut = false;
     let next = 0;
-    const produce = async (topic: string, count: number, acks: 1 | 'all'): Promise<void> => {
-      const producer = drillProducer(info, { acks, retries: 3 });
+    const produce = async (
+      topic: string,
+      count: number,
+      acks: 1 | 'all',
+      brokers: string = info.bootstrap,
+    ): Promise<void> => {
+      const producer = drillProducer(info, { acks, retries: 3, brokers });
       try {
         for (let sent = 0; sent < count; sent += 10) {
           const values = Array.from({ length: 10 }, (_value, index) => next + index);
@@ -75,20 +83,18 @@ export const uncleanElection: Drill = {
         await producer.close({ timeoutMs: 2_000 }).catch(() => undefined);
       }
     };
-    const kill = async (names: readonly string[]) => {
-      for (const name of names) down.add(name);
-      await Promise.all(names.map((name) => lab.kill(name)));
-    };
-    const restart = async (names: readonly string[]) => {
-      await Promise.all(names.map((name) => lab.restart(name)));
-      for (const name of names) down.delete(name);
-    };
     try {
       const leaderId = await waitHealthy(lab, info, kz);
       const ids = brokerNodes(info).map((broker) => broker.id);
       const replicas = [leaderId, ...ids.filter((id) => id !== leaderId)].slice(0, 3);
       const leader = brokerName(info, leaderId);
       const followers = replicas.slice(1).map((id) => brokerName(info, id));
+      // Clients are not behind the fault proxies: the cut-off leader would still answer them (a zombie).
+      // After the cut, write only through the followers, which know who leads now.
+      const followerBootstrap = followers
+        .map((name) => info.nodes.find((node) => node.name === name)!)
+        .map((node) => `${node.host}:${node.clientPort}`)
+        .join(',');
       for (const [topic, value] of [
         [unclean, 'true'],
         [safe, 'false'],
@@ -102,34 +108,52 @@ export const uncleanElection: Drill = {
       // 1. Baseline on every replica.
       for (const topic of topics) await produce(topic, 50, 'all');
       step({
-        en: `baseline: 50 records on each topic, on all of [${replicas}]; killing the followers ${followers.join(', ')}`,
-        ko: `기준: 토픽마다 레코드 50개, [${replicas}] 모두에 있음. 팔로워 ${followers.join(', ')}를 죽입니다`,
+        en: `baseline: 50 records on each topic, on all of [${replicas}]; cutting ${leader} off its followers ${followers.join(', ')} (it still reaches ZooKeeper)`,
+        ko: `기준: 토픽마다 레코드 50개, [${replicas}] 모두에 있음. ${leader}를 팔로워 ${followers.join(', ')}와 끊습니다 (주키퍼와는 연결된 채)`,
       });
-      // 2. The followers die.
-      await kill(followers);
-      for (const topic of topics)
-        await waitPartition(
-          kz,
-          topic,
-          `ISR [${leaderId}]`,
-          (s) => s.isr.join() === String(leaderId),
-          FAILOVER_DEADLINE_MS,
-        );
-      // 3. S: acknowledged by the leader alone.
+      // 2–3. S: everything acknowledged after the cut, by the leader alone (acks=1). The writes are also
+      // what shows the leader its followers falling behind: a silent follower whose LEO still equals the
+      // leader's counts as caught up (§3.4), so an idle partition never shrinks its ISR.
+      cut = true;
+      const cutAt = Date.now();
+      await lab.partition([[leader], followers]);
       const firstOfS = next;
-      await produce(unclean, 100, 1);
+      const writer = drillProducer(info, { acks: 1, retries: 3 });
+      let isrShrinkMs: number;
+      try {
+        const writeS = async (): Promise<void> => {
+          for (const topic of topics) {
+            const values = Array.from({ length: 10 }, (_value, index) => next + index);
+            next += 10;
+            acked.get(topic)!.push(...(await sendValues(writer, topic, values)));
+          }
+        };
+        await waitUntil(
+          `ISR [${leaderId}] on both topics`,
+          async () => {
+            await writeS();
+            const states = await Promise.all(topics.map((topic) => partitionState(kz, topic)));
+            return states.every((state) => state.isr.join() === String(leaderId)) ? true : undefined;
+          },
+          FAILOVER_DEADLINE_MS,
+          200,
+        );
+        isrShrinkMs = Date.now() - cutAt;
+        await writeS();
+      } finally {
+        await writer.close({ timeoutMs: 2_000 }).catch(() => undefined);
+      }
       const endOfS = next;
-      await produce(safe, 100, 1);
+      const acknowledgedOnlyByLeader = acked.get(unclean)!.filter((value) => value >= firstOfS).length;
       const isInS = (value: number) => value >= firstOfS && value < endOfS;
       const epochBefore = (await partitionState(kz, unclean)).leaderEpoch;
       step({
-        en: `ISR [${leaderId}]; 100 records S acknowledged by broker ${leaderId} alone (acks=1) on each topic; killing ${leader}, restarting ${followers.join(', ')}`,
-        ko: `ISR [${leaderId}]. 토픽마다 레코드 S 100개를 브로커 ${leaderId} 혼자 확인 응답(acks=1). ${leader}를 죽이고 ${followers.join(', ')}를 다시 시작합니다`,
+        en: `ISR [${leaderId}] ${isrShrinkMs} ms after the cut; ${acknowledgedOnlyByLeader} records S acknowledged by broker ${leaderId} alone (acks=1) on each topic since the cut; now cutting ${leader} off ZooKeeper too`,
+        ko: `끊은 지 ${isrShrinkMs} ms 뒤 ISR [${leaderId}]. 끊긴 뒤로 토픽마다 레코드 S ${acknowledgedOnlyByLeader}개를 브로커 ${leaderId} 혼자 확인 응답(acks=1). 이제 ${leader}를 주키퍼와도 끊습니다`,
       });
-      // 4. The leader dies; the followers come back.
-      const killedAt = Date.now();
-      await kill([leader]);
-      await restart(followers);
+      // 4. The leader loses ZooKeeper as well: its session expires, the controller moves on.
+      const isolatedAt = Date.now();
+      await lab.partition([[leader]]);
       // 5a. unclean=true: an out-of-sync follower leads, with a new epoch, and takes writes.
       const elected = await waitPartition(
         kz,
@@ -138,22 +162,23 @@ export const uncleanElection: Drill = {
         (s) => s.leader !== leaderId && s.leader >= 0,
         FAILOVER_DEADLINE_MS,
       );
-      const uncleanElectionMs = Date.now() - killedAt;
-      await produce(unclean, 30, 1);
+      const uncleanElectionMs = Date.now() - isolatedAt;
+      await produce(unclean, 30, 1, followerBootstrap);
       const safeWhileDown = await partitionState(kz, safe);
       step({
-        en: `${unclean}: broker ${elected.value.leader} leads (epoch ${epochBefore} → ${elected.value.leaderEpoch}) ${uncleanElectionMs} ms after the kill and took 30 new records; ${safe}: leader ${safeWhileDown.leader}, ISR [${safeWhileDown.isr}]`,
-        ko: `${unclean}: 죽인 지 ${uncleanElectionMs} ms 뒤 브로커 ${elected.value.leader}가 리더(에포크 ${epochBefore} → ${elected.value.leaderEpoch})가 되어 새 레코드 30개를 받았습니다. ${safe}: 리더 ${safeWhileDown.leader}, ISR [${safeWhileDown.isr}]`,
+        en: `${unclean}: broker ${elected.value.leader} leads (epoch ${epochBefore} → ${elected.value.leaderEpoch}) ${uncleanElectionMs} ms after the cut and took 30 new records; ${safe}: leader ${safeWhileDown.leader}, ISR [${safeWhileDown.isr}]`,
+        ko: `${unclean}: 끊은 지 ${uncleanElectionMs} ms 뒤 브로커 ${elected.value.leader}가 리더(에포크 ${epochBefore} → ${elected.value.leaderEpoch})가 되어 새 레코드 30개를 받았습니다. ${safe}: 리더 ${safeWhileDown.leader}, ISR [${safeWhileDown.isr}]`,
       });
       if (elected.value.leaderEpoch <= epochBefore)
         failures.push('the unclean leader should have a new leader epoch');
       if (safeWhileDown.leader !== -1)
         failures.push(
-          `${safe} should be offline (leader -1) while broker ${leaderId} is down, got ${safeWhileDown.leader}`,
+          `${safe} should be offline (leader -1) while broker ${leaderId} is cut off, got ${safeWhileDown.leader}`,
         );
-      // 6. The old leader returns: it follows (and truncates) on UNCLEAN, leads SAFE again.
-      step({ en: `restarting ${leader}`, ko: `${leader}를 다시 시작합니다` });
-      await restart([leader]);
+      // 6. The network heals: the old leader registers again, follows (and truncates) on UNCLEAN, leads SAFE.
+      step({ en: `healing the network around ${leader}`, ko: `${leader} 주변의 네트워크를 복구합니다` });
+      await lab.heal();
+      cut = false;
       const safeBack = await waitPartition(
         kz,
         safe,
@@ -161,7 +186,7 @@ export const uncleanElection: Drill = {
         (s) => s.leader === leaderId,
         FAILOVER_DEADLINE_MS,
       );
-      const safeOfflineMs = Date.now() - killedAt;
+      const safeOfflineMs = Date.now() - isolatedAt;
       for (const topic of topics)
         await waitPartition(
           kz,
@@ -188,8 +213,9 @@ export const uncleanElection: Drill = {
           uncleanLeader: elected.value.leader,
           epochBefore,
           uncleanEpoch: elected.value.leaderEpoch,
+          isrShrinkMs,
           uncleanElectionMs,
-          acknowledgedOnlyByLeader: endOfS - firstOfS,
+          acknowledgedOnlyByLeader,
           uncleanLost: uncleanLost.length,
           safeLeaderWhileDown: safeWhileDown.leader,
           safeOfflineMs,
@@ -198,12 +224,12 @@ export const uncleanElection: Drill = {
         },
         failures,
         explanation: {
-          en: `With acks=1 and min.insync.replicas=1 the leader acknowledged the ${endOfS - firstOfS} records of S as soon as it had them, while the ISR was [${leaderId}] alone. When broker ${leaderId} died, no in-sync replica was left. With unclean.leader.election.enable=true the controller elected an out-of-sync replica, broker ${elected.value.leader}, ${uncleanElectionMs} ms after the kill (epoch ${epochBefore} → ${elected.value.leaderEpoch}); it had never seen S and took new writes at those offsets. When broker ${leaderId} came back it truncated its log to the new leader's by leader epoch: ${uncleanLost.length} acknowledged records were gone for good — Jepsen's 2013 finding. With the default false the partition stayed offline (leader ${safeWhileDown.leader}, ISR [${safeWhileDown.isr}]) for ${safeOfflineMs} ms until broker ${leaderId} returned and led again: ${safeLost.length} lost. Availability or durability: choose; acks=all with min.insync.replicas=2 avoids having to.`,
-          ko: `acks=1, min.insync.replicas=1에서 리더는 ISR이 [${leaderId}] 하나뿐인 동안 S의 레코드 ${endOfS - firstOfS}개를 받자마자 확인 응답했습니다. 브로커 ${leaderId}가 죽자 동기화된 레플리카가 하나도 남지 않았습니다. unclean.leader.election.enable=true이면 컨트롤러는 죽인 지 ${uncleanElectionMs} ms 뒤 동기화되지 않은 브로커 ${elected.value.leader}를 리더로 뽑았고(에포크 ${epochBefore} → ${elected.value.leaderEpoch}), 그 브로커는 S를 본 적이 없어 같은 오프셋에 새 쓰기를 받았습니다. 브로커 ${leaderId}가 돌아오자 리더 에포크를 기준으로 새 리더의 로그에 맞춰 잘라냈습니다: 확인 응답받은 레코드 ${uncleanLost.length}개가 영영 사라졌습니다 — Jepsen 2013의 발견입니다. 기본값 false이면 파티션은 브로커 ${leaderId}가 돌아와 다시 리더가 될 때까지 ${safeOfflineMs} ms 동안 오프라인이었고(리더 ${safeWhileDown.leader}, ISR [${safeWhileDown.isr}]) 잃은 것은 ${safeLost.length}개입니다. 가용성이냐 내구성이냐의 선택입니다. acks=all과 min.insync.replicas=2면 이 선택을 피할 수 있습니다.`,
+          en: `With acks=1 and min.insync.replicas=1 the leader acknowledged the ${acknowledgedOnlyByLeader} records of S as soon as it had them; its followers, cut off, never fetched them, and ${isrShrinkMs} ms after the cut (replica.lag.time.max.ms) the leader removed them from the ISR, writing the state znode itself: ISR [${leaderId}]. When broker ${leaderId} lost ZooKeeper too, its session expired and no in-sync replica was left. With unclean.leader.election.enable=true the controller elected an out-of-sync replica, broker ${elected.value.leader}, ${uncleanElectionMs} ms after that cut (epoch ${epochBefore} → ${elected.value.leaderEpoch}); it had never seen S and took new writes at those offsets. When the network healed, broker ${leaderId} registered again and truncated its log to the new leader's by leader epoch: ${uncleanLost.length} acknowledged records were gone for good — Jepsen's 2013 finding. With the default false the partition stayed offline (leader ${safeWhileDown.leader}, ISR [${safeWhileDown.isr}]) for ${safeOfflineMs} ms until broker ${leaderId} was back and led again: ${safeLost.length} lost. Availability or durability: choose; acks=all with min.insync.replicas=2 avoids having to.`,
+          ko: `acks=1, min.insync.replicas=1에서 리더는 S의 레코드 ${acknowledgedOnlyByLeader}개를 받자마자 확인 응답했습니다. 끊긴 팔로워들은 그것을 가져가지 못했고, 끊긴 지 ${isrShrinkMs} ms 뒤(replica.lag.time.max.ms) 리더가 스스로 상태 znode를 써서 그들을 ISR에서 뺐습니다: ISR [${leaderId}]. 브로커 ${leaderId}가 주키퍼와도 끊기자 세션이 만료되어 동기화된 레플리카가 하나도 남지 않았습니다. unclean.leader.election.enable=true이면 컨트롤러는 그 분할 ${uncleanElectionMs} ms 뒤 동기화되지 않은 브로커 ${elected.value.leader}를 리더로 뽑았고(에포크 ${epochBefore} → ${elected.value.leaderEpoch}), 그 브로커는 S를 본 적이 없어 같은 오프셋에 새 쓰기를 받았습니다. 네트워크가 복구되자 브로커 ${leaderId}는 다시 등록하고 리더 에포크를 기준으로 새 리더의 로그에 맞춰 잘라냈습니다: 확인 응답받은 레코드 ${uncleanLost.length}개가 영영 사라졌습니다 — Jepsen 2013의 발견입니다. 기본값 false이면 파티션은 브로커 ${leaderId}가 돌아와 다시 리더가 될 때까지 ${safeOfflineMs} ms 동안 오프라인이었고(리더 ${safeWhileDown.leader}, ISR [${safeWhileDown.isr}]) 잃은 것은 ${safeLost.length}개입니다. 가용성이냐 내구성이냐의 선택입니다. acks=all과 min.insync.replicas=2면 이 선택을 피할 수 있습니다.`,
         },
       };
     } finally {
-      await bringBack(lab, [...down]).catch(() => undefined);
+      if (cut) await lab.heal().catch(() => undefined);
       await kz.close().catch(() => undefined);
     }
   },
