@@ -9,7 +9,8 @@
 //                       pipeline trace (serializer → partitioner → batch → send → acknowledged)
 //   POST /api/consume   {topic, partition, from: beginning|latest, limit}           → records (offset, key, value)
 //   GET  /api/groups    consumer groups: state, members and assignments, committed offsets and lag
-//   (SSE) `groups`      the same, pushed about every 2 s while a page is open, with `samples`: each group's
+//   (SSE) `groups`      the same, pushed about every 2 s while a page is open (read every 10 s
+//                       otherwise, so the history and the timeline go on), with `samples`: each group's
 //                       lag sample just recorded in the lag history (lag-history.ts; the whole history goes
 //                       in the dashboard's snapshot). A rebalance or a group going Empty becomes a timeline
 //                       entry.
@@ -530,6 +531,7 @@ export function registerLabClientRoutes(
   // ---------------------------------------------------------------------------------------------------
   // Consumer groups
 
+  const IDLE_POLL_EVERY = 5;
   let groups: GroupsView | undefined;
   let lagHistory = emptyLagHistory();
   const readGroups = async (): Promise<GroupsView> => {
@@ -567,10 +569,14 @@ export function registerLabClientRoutes(
     // The samples just recorded, so the page extends the history it got in the snapshot as the server did.
     options.broadcast('groups', { ...next, samples: next.error === null ? newestSamples(lagHistory) : {} });
   };
+  // With nobody watching, still poll, five times less often: the timeline keeps a group's rebalances and
+  // the lag history keeps its trend for whoever opens the page later.
+  let idleTicks = 0;
   const schedule = (): void => {
     if (closed) return;
     timer = setTimeout(() => {
-      if (options.hasViewers()) polling = pollGroups().finally(schedule);
+      if (options.hasViewers() || ++idleTicks % IDLE_POLL_EVERY === 0)
+        polling = pollGroups().finally(schedule);
       else schedule();
     }, groupsIntervalMs);
   };
