@@ -481,7 +481,14 @@ describe('consumer-group failover with __consumer_offsets RF 3', () => {
       );
     });
     results.groupResumedMs = Date.now() - killedAtMs;
-    const after = await offsetsFrom(reloaded.id);
+    // Consumed is not yet committed: the members commit on their own schedule, so wait for it.
+    const after = await waitFor(
+      async () => {
+        const offsets = await offsetsFrom(reloaded.id);
+        return offsets.every((offset, p) => offset > before[p]) ? offsets : undefined;
+      },
+      { deadlineMs: 30_000, what: 'commits past the offsets from before the kill', context: logs },
+    );
     for (let p = 0; p < PARTITIONS; p++) expect(after[p]).toBeGreaterThan(before[p]);
 
     stopping = true;
