@@ -457,6 +457,9 @@ describe.skipIf(skipUnlessAvailable(existsSync(CHROMIUM)))('the dashboard in Chr
     await expect
       .poll(() => page.getByTestId('cut-broker1').textContent(), { timeout: 15_000 })
       .toBe('✂ cut off from zk1, zk2, zk3');
+    await page
+      .getByTestId('panel-brokers')
+      .screenshot({ path: path.join(shots, '3b-broker-partitioned.png') });
     expect(await page.getByTestId('heal-broker1').getAttribute('title')).toBe(
       "Reconnect this server's links.",
     );

@@ -113,7 +113,7 @@ const en = {
   'action.partition.broker.help':
     "Cut this broker's links to ZooKeeper and to the other brokers (both directions); clients still reach it.",
   'action.heal': 'heal',
-  'action.heal.help': "Reconnect this server's links.",
+  'action.heal.help': "Reconnect this node's links.",
   'action.sent': '{action} {node}…',
   'action.done': '{action} {node}: done',
   'action.failed': '{action} {node} failed: {message}',
@@ -498,7 +498,7 @@ const ko = {
   'action.partition.broker.help':
     '이 브로커와 주키퍼, 다른 브로커들 사이의 링크를 양방향으로 끊습니다. 클라이언트는 여전히 이 브로커에 접속할 수 있습니다.',
   'action.heal': '복구',
-  'action.heal.help': '이 서버의 링크를 다시 연결합니다.',
+  'action.heal.help': '이 노드의 링크를 다시 연결합니다.',
   'action.sent': '{node} {action}…',
   'action.done': '{node} {action}: 완료',
   'action.failed': '{node} {action} 실패: {message}',
