@@ -461,7 +461,7 @@ describe.skipIf(skipUnlessAvailable(existsSync(CHROMIUM)))('the dashboard in Chr
       .getByTestId('panel-brokers')
       .screenshot({ path: path.join(shots, '3b-broker-partitioned.png') });
     expect(await page.getByTestId('heal-broker1').getAttribute('title')).toBe(
-      "Reconnect this server's links.",
+      "Reconnect this node's links.",
     );
     await page.getByTestId('heal-broker1').click();
     await expect
