@@ -3,8 +3,17 @@
 // (heartbeats): Kafka answers each connection in order, so the Java consumer talks to its group
 // coordinator over a second socket, and kafkajs fetches over one. A closed connection is forgotten and
 // the next request opens a new one.
+//
+// A request that times out marks its broker unresponsive for a while and closes all its lanes, as the Java
+// client disconnects a node whose request timed out: the next Metadata request then goes to another
+// broker (Cluster.candidateAddresses), not to a leader cut off from the cluster that still answers from
+// its stale cache that it leads (a zombie).
 
 import { Connection, type ConnectionOptions, type NetworkEvent } from './connection.ts';
+import { RequestTimeoutError } from './errors.ts';
+
+/** How long a broker whose request timed out goes last when picking a broker for Metadata. */
+export const UNRESPONSIVE_MS = 5_000;
 
 export type Lane = 'default' | 'fetch' | 'coordinator';
 
@@ -17,6 +26,8 @@ export type ConnectionDefaults = Omit<ConnectionOptions, 'host' | 'port' | 'node
 
 export class BrokerPool {
   private readonly connections = new Map<string, Connection>();
+  /** Broker id → when a request to it last timed out. */
+  private readonly timedOutAt = new Map<number, number>();
   private closed = false;
   private readonly defaults: ConnectionDefaults;
 
@@ -45,10 +56,35 @@ export class BrokerPool {
       nodeId,
     });
     this.connections.set(key, connection);
-    connection.onClose(() => {
+    connection.onClose((error) => {
       if (this.connections.get(key) === connection) this.connections.delete(key);
+      if (nodeId !== null && error.cause instanceof RequestTimeoutError) this.markUnresponsive(nodeId);
     });
     return connection;
+  }
+
+  /** A request to `nodeId` timed out: close every lane to it and remember when. */
+  private markUnresponsive(nodeId: number): void {
+    this.timedOutAt.set(nodeId, Date.now());
+    for (const [key, connection] of this.connections) {
+      if (key.startsWith(`${nodeId}/`)) connection.close();
+    }
+  }
+
+  /** Did a request to `nodeId` time out within the last UNRESPONSIVE_MS? */
+  recentlyUnresponsive(nodeId: number, nowMs = Date.now()): boolean {
+    const at = this.timedOutAt.get(nodeId);
+    return at !== undefined && nowMs - at < UNRESPONSIVE_MS;
+  }
+
+  /** Requests in flight or queued over the open lanes to `nodeId`; undefined when none is open. */
+  load(nodeId: number): number | undefined {
+    let total: number | undefined;
+    for (const [key, connection] of this.connections) {
+      if (!key.startsWith(`${nodeId}/`) || !connection.isOpen) continue;
+      total = (total ?? 0) + connection.inFlightCount + connection.queuedCount;
+    }
+    return total;
   }
 
   /** The existing open connection for `key`, if any. */

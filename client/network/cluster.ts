@@ -208,15 +208,20 @@ export class Cluster {
     return response;
   }
 
-  /** Known brokers first (an already-open connection before a new one), then the bootstrap list. */
+  /**
+   * Known brokers first, then the bootstrap list. Among the brokers, Kafka's leastLoadedNode order: a
+   * connected one with nothing in flight, then connected ones by load, then unconnected ones, and last
+   * any whose request just timed out (see BrokerPool).
+   */
   private candidateAddresses(): { key: string; address: BrokerAddress; nodeId: number | null }[] {
     const out: { key: string; address: BrokerAddress; nodeId: number | null }[] = [];
+    const now = Date.now();
+    const rank = (nodeId: number): number => {
+      if (this.pool.recentlyUnresponsive(nodeId, now)) return Number.MAX_SAFE_INTEGER;
+      return this.pool.load(nodeId) ?? Number.MAX_SAFE_INTEGER - 1;
+    };
     const brokers = [...this.metadata.brokers.values()];
-    brokers.sort(
-      (a, b) =>
-        Number(this.pool.peek(connectionKey(b.nodeId)) !== undefined) -
-        Number(this.pool.peek(connectionKey(a.nodeId)) !== undefined),
-    );
+    brokers.sort((a, b) => rank(a.nodeId) - rank(b.nodeId));
     for (const broker of brokers) {
       out.push({ key: connectionKey(broker.nodeId), address: broker, nodeId: broker.nodeId });
     }

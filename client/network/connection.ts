@@ -430,8 +430,11 @@ export class Connection {
     pending.timer = null;
     if (!this.inFlight.has(pending.correlationId)) return;
     this.inFlight.delete(pending.correlationId);
-    pending.reject(new RequestTimeoutError(this.address, apiName(pending.apiKey), pending.timeoutMs));
-    this.fail(new ConnectionClosedError(this.address, `${apiName(pending.apiKey)} timed out`));
+    const timeout = new RequestTimeoutError(this.address, apiName(pending.apiKey), pending.timeoutMs);
+    pending.reject(timeout);
+    this.fail(
+      new ConnectionClosedError(this.address, `${apiName(pending.apiKey)} timed out`, { cause: timeout }),
+    );
   }
 
   /** Closes the connection; pending requests fail with ClientClosedError. */

@@ -308,6 +308,23 @@ describe('Producer', () => {
     expect(report.offset).toBe(2n);
   }, 20_000);
 
+  it('after a request to the leader times out, asks another broker who leads (not the silent one: a zombie)', async () => {
+    const p = producer({ requestTimeoutMs: 200 });
+    await p.send({ topic: 'single', messages: [{ value: 'warm-up' }] });
+    const silent = cluster.requestsOf(ApiKey.Produce)[0].nodeId;
+    const next = silent === 3 ? 1 : silent + 1;
+    cluster.blackhole(ApiKey.Produce, true, silent);
+    cluster.setLeader('single', 0, next);
+    const metadataBefore = cluster.requestsOf(ApiKey.Metadata).length;
+    const [report] = await p.send({ topic: 'single', messages: [{ value: 'moved' }] });
+    expect(report.partition).toBe(0);
+    // The first Metadata after the timeout went elsewhere (Kafka's leastLoadedNode skips a node whose
+    // request just timed out; the Java client disconnects it).
+    const refresh = cluster.requestsOf(ApiKey.Metadata)[metadataBefore];
+    expect(refresh.nodeId).not.toBe(silent);
+    expect(cluster.requestsOf(ApiKey.Produce).at(-1)!.nodeId).toBe(next);
+  }, 20_000);
+
   it('compresses batches with gzip', async () => {
     const p = producer({ compression: 'gzip', lingerMs: 20 });
     const value = 'compressible '.repeat(50);

@@ -142,8 +142,8 @@ export interface FakeCluster {
   inject(error: InjectedError): void;
   /** Delay every response to `apiKey` (on one broker, or all) by `ms`. */
   delay(apiKey: number, ms: number, nodeId?: number): void;
-  /** Stop answering `apiKey` at all (to exercise timeouts), until called again with false. */
-  blackhole(apiKey: number, enabled?: boolean): void;
+  /** Stop answering `apiKey` at all (on one broker, or all: to exercise timeouts), until called again with false. */
+  blackhole(apiKey: number, enabled?: boolean, nodeId?: number): void;
   /** Drop the log below `offset` (log start moves: earlier fetches get OFFSET_OUT_OF_RANGE). */
   truncateHead(topic: string, partition: number, offset: bigint): void;
   /** Decoded records of a partition (for assertions). */
@@ -188,7 +188,8 @@ export async function startFakeCluster(options: FakeClusterOptions = {}): Promis
   const problems: string[] = [];
   const injected: (InjectedError & { remaining: number })[] = [];
   const delays = new Map<string, number>();
-  const blackholed = new Set<number>();
+  /** `apiKey/nodeId` or `apiKey/*`. */
+  const blackholed = new Set<string>();
   const fetchWaiters = new Set<() => void>();
   const servers: { nodeId: number; server: Server; port: number; sockets: Set<Socket> }[] = [];
   let memberCounter = 0;
@@ -1076,7 +1077,13 @@ export async function startFakeCluster(options: FakeClusterOptions = {}): Promis
         })();
         queue = queue.then(async () => {
           const body = await answer;
-          if (body === undefined || socket.destroyed || blackholed.has(request.apiKey)) return;
+          if (
+            body === undefined ||
+            socket.destroyed ||
+            blackholed.has(`${request.apiKey}/${nodeId}`) ||
+            blackholed.has(`${request.apiKey}/*`)
+          )
+            return;
           socket.write(
             encodeResponseFrame(
               request.apiKey as SupportedApiKey,
@@ -1125,9 +1132,10 @@ export async function startFakeCluster(options: FakeClusterOptions = {}): Promis
     delay(apiKey, ms, nodeId) {
       delays.set(`${apiKey}/${nodeId ?? '*'}`, ms);
     },
-    blackhole(apiKey, enabled = true) {
-      if (enabled) blackholed.add(apiKey);
-      else blackholed.delete(apiKey);
+    blackhole(apiKey, enabled = true, nodeId) {
+      const key = `${apiKey}/${nodeId ?? '*'}`;
+      if (enabled) blackholed.add(key);
+      else blackholed.delete(key);
     },
     truncateHead(topic, partition, offset) {
       const state = topics.get(topic)!.partitions[partition];
