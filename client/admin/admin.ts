@@ -11,6 +11,7 @@
 // coordinator; ListGroups to every broker (each lists only the groups it coordinates); ListOffsets to each
 // partition's leader; Metadata and DescribeConfigs (topics) to any broker, broker configs to that broker.
 
+import { guardListener } from '../network/guard-listener.ts';
 import { ApiKey } from '../protocol/api-keys.ts';
 import { ZERO_UUID } from '../protocol/binary.ts';
 import { ErrorCode, errorName } from '../protocol/error-codes.ts';
@@ -178,7 +179,9 @@ export class Admin {
         ...(options.connectTimeoutMs === undefined ? {} : { connectTimeoutMs: options.connectTimeoutMs }),
         retryBackoffMs: options.retryBackoffMs ?? 100,
         allowAutoTopicCreation: false,
-        ...(options.onNetworkEvent ? { onEvent: options.onNetworkEvent } : {}),
+        ...(options.onNetworkEvent
+          ? { onEvent: guardListener(options.onNetworkEvent, 'Admin onNetworkEvent') }
+          : {}),
       });
     this.ownsCluster = options.cluster === undefined;
     this.retries = options.retries ?? 5;

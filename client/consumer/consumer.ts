@@ -17,6 +17,7 @@
 // *before* processing it → at-most-once (a crash loses it); *after* → at-least-once (a crash repeats it).
 // Auto-commit commits, at the start of a poll, what earlier polls returned: at-least-once.
 
+import { guardListener } from '../network/guard-listener.ts';
 import type { Crc32c, RecordCompression } from '../protocol/records/index.ts';
 import { Cluster, type ClusterEvent } from '../network/cluster.ts';
 import { ClientClosedError, KafkaClientError, isRetriableError } from '../network/errors.ts';
@@ -169,7 +170,9 @@ export class Consumer<K = Uint8Array | null, V = Uint8Array | null> {
         ...(options.metadataMaxAgeMs === undefined ? {} : { metadataMaxAgeMs: options.metadataMaxAgeMs }),
         retryBackoffMs: options.retryBackoffMs ?? 100,
         allowAutoTopicCreation: options.allowAutoTopicCreation ?? false,
-        ...(options.onNetworkEvent ? { onEvent: options.onNetworkEvent } : {}),
+        ...(options.onNetworkEvent
+          ? { onEvent: guardListener(options.onNetworkEvent, 'Consumer onNetworkEvent') }
+          : {}),
       });
     this.ownsCluster = options.cluster === undefined;
     this.groupId = options.groupId ?? null;
@@ -179,7 +182,7 @@ export class Consumer<K = Uint8Array | null, V = Uint8Array | null> {
     this.retryBackoffMs = options.retryBackoffMs ?? 100;
     this.keyDeserializer = options.keyDeserializer ?? (bytesDeserializer as Deserializer<K>);
     this.valueDeserializer = options.valueDeserializer ?? (bytesDeserializer as Deserializer<V>);
-    this.onEvent = options.onEvent;
+    this.onEvent = guardListener(options.onEvent, 'Consumer onEvent');
     const requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
     this.fetcher = new Fetcher(this.cluster, this.subscriptions, {
       minBytes: options.fetchMinBytes ?? 1,
@@ -191,7 +194,7 @@ export class Consumer<K = Uint8Array | null, V = Uint8Array | null> {
       autoOffsetReset: options.autoOffsetReset ?? 'latest',
       compression: options.compression ?? nodeRecordCompression,
       crc32c: options.checkCrcs === false ? undefined : (options.crc32c ?? nativeCrc32c),
-      onEvent: options.onEvent,
+      onEvent: this.onEvent,
     });
     if (this.groupId !== null) {
       const maxPollIntervalMs = options.maxPollIntervalMs ?? 300_000;
@@ -207,7 +210,7 @@ export class Consumer<K = Uint8Array | null, V = Uint8Array | null> {
           retryBackoffMs: this.retryBackoffMs,
           requestTimeoutMs,
           assignors: resolveAssignors(options.assignors ?? ['range']),
-          onEvent: options.onEvent,
+          onEvent: this.onEvent,
         },
         {
           subscription: () => [...this.subscriptions.topics].sort(),

@@ -325,6 +325,29 @@ describe('Producer', () => {
     expect(cluster.requestsOf(ApiKey.Produce).at(-1)!.nodeId).toBe(next);
   }, 20_000);
 
+  it('an onEvent observer that throws does not fail the send; it is reported once as a warning', async () => {
+    const warnings: Error[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning);
+    process.on('warning', onWarning);
+    try {
+      const p = producer({
+        onEvent: () => {
+          throw new TypeError('observer bug');
+        },
+      });
+      const [first] = await p.send({ topic: 'single', messages: [{ value: 'a' }] });
+      const [second] = await p.send({ topic: 'single', messages: [{ value: 'b' }] });
+      expect([first.offset, second.offset]).toEqual([0n, 1n]);
+      await new Promise((resolve) => setImmediate(resolve));
+      const ours = warnings.filter((w) => (w as Error & { code?: string }).code === 'KZ_LISTENER_THREW');
+      expect(ours).toHaveLength(1);
+      expect(ours[0].message).toContain('Producer onEvent threw');
+      expect(ours[0].message).toContain('observer bug');
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
+
   it('compresses batches with gzip', async () => {
     const p = producer({ compression: 'gzip', lingerMs: 20 });
     const value = 'compressible '.repeat(50);

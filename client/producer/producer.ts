@@ -14,6 +14,7 @@
 // (§5.5): acks=0 is at-most-once (no answer, offsets -1n); acks=all with retries is at-least-once
 // (a retry after a lost answer can duplicate: this producer is not idempotent, producerId -1).
 
+import { guardListener } from '../network/guard-listener.ts';
 import type { RecordHeaderInput, RecordInput } from '../protocol/records/index.ts';
 import type { BuildCodecs, CompressionType } from '../protocol/records/index.ts';
 import { Cluster, type ClusterEvent } from '../network/cluster.ts';
@@ -160,7 +161,9 @@ export class Producer<K = string | Uint8Array | null, V = string | Uint8Array | 
         ...(options.metadataMaxAgeMs === undefined ? {} : { metadataMaxAgeMs: options.metadataMaxAgeMs }),
         retryBackoffMs: options.retryBackoffMs ?? 100,
         allowAutoTopicCreation: options.allowAutoTopicCreation ?? true,
-        ...(options.onNetworkEvent ? { onEvent: options.onNetworkEvent } : {}),
+        ...(options.onNetworkEvent
+          ? { onEvent: guardListener(options.onNetworkEvent, 'Producer onNetworkEvent') }
+          : {}),
       });
     this.ownsCluster = options.cluster === undefined;
     this.accumulator = new RecordAccumulator(options.batchSize ?? 16_384);
@@ -176,7 +179,7 @@ export class Producer<K = string | Uint8Array | null, V = string | Uint8Array | 
     this.maxBlockMs = options.maxBlockMs ?? 60_000;
     this.maxRequestSize = options.maxRequestSize ?? 1_048_576;
     this.bufferMemory = options.bufferMemory ?? 33_554_432;
-    this.onEvent = options.onEvent;
+    this.onEvent = guardListener(options.onEvent, 'Producer onEvent');
     this.traceRecords = options.traceRecords ?? false;
     this.sender = new Sender(this.cluster, this.accumulator, {
       acks,
@@ -189,7 +192,7 @@ export class Producer<K = string | Uint8Array | null, V = string | Uint8Array | 
       deliveryTimeoutMs: options.deliveryTimeoutMs ?? 120_000,
       compression: options.compression ?? 'none',
       codecs: options.codecs ?? nativeCodecs,
-      onEvent: options.onEvent,
+      onEvent: this.onEvent,
     });
     this.sender.onRelease = () => this.releaseSpace();
   }
