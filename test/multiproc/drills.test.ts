@@ -235,6 +235,32 @@ describe('kzlab drill run, on a lab of 3 ZooKeeper servers and 3 brokers', () =>
   );
 
   drillTest<{
+    acksAll: string;
+    acksOneAcknowledged: number;
+    acksOneLost: number;
+    acksAllLost: number;
+    zombieStillLeads: boolean;
+    newEpoch: number;
+    oldEpoch: number;
+  }>(
+    'zombie-leader: cut off, it still believes it leads; acks=all is never acknowledged there, acks=1 is and is lost',
+    lab,
+    {
+      name: 'zombie-leader',
+      predict: 'a',
+      report: { verdict: 'pass', predictionCorrect: true, failures: [] },
+      measured: (m) => {
+        expect(m.acksAll).toBe('REQUEST_TIMED_OUT');
+        expect(m.zombieStillLeads).toBe(true);
+        expect(m.acksOneAcknowledged).toBeGreaterThan(0);
+        expect(m.acksOneLost).toBe(m.acksOneAcknowledged);
+        expect(m.acksAllLost).toBe(0);
+        expect(m.newEpoch).toBeGreaterThan(m.oldEpoch);
+      },
+    },
+  );
+
+  drillTest<{
     registrationGoneMs: number;
     leadershipMovedMs: number;
     reRegisteredMs: number;
