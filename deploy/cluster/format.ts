@@ -132,14 +132,19 @@ export function formatPartitions(partitions: readonly PartitionStatus[]): string
   return formatTable(rows);
 }
 
-/** A from × to matrix: `ok`, the fault mode, or `·` on the diagonal. */
+/**
+ * A from × to matrix: `ok`, the fault mode, or `·` where there is no link (the diagonal, and a ZooKeeper
+ * server → a broker: servers never dial brokers, so the lab has no proxy there).
+ */
 export function formatLinkFaults(names: readonly string[], links: readonly LinkFault[]): string {
   const rows: string[][] = [['from\\to', ...names]];
+  const noLink = (from: string, to: string): boolean =>
+    from === to || (from.startsWith('zk') && to.startsWith('broker'));
   for (const from of names) {
     rows.push([
       from,
       ...names.map((to) =>
-        from === to ? '·' : (links.find((link) => link.from === from && link.to === to)?.mode ?? 'ok'),
+        noLink(from, to) ? '·' : (links.find((link) => link.from === from && link.to === to)?.mode ?? 'ok'),
       ),
     ]);
   }
