@@ -248,9 +248,9 @@ const en = {
   'expect.zk.pause.follower':
     'Expect: the leader drops it after syncLimit; the ensemble serves on with the rest.',
   'expect.zk.partition.leader':
-    'Expect: the leader, alone, loses its quorum and steps down; the majority elects a new leader with a higher epoch.',
+    'Expect: the leader, alone, loses its quorum and steps down; the majority elects a new leader with a higher epoch, and brokers whose session was on it move to another server.',
   'expect.zk.partition.follower':
-    'Expect: the cut-off server goes LOOKING and stays there until healed; the majority keeps serving.',
+    'Expect: the cut-off server goes LOOKING and stays there until healed; the majority keeps serving, and brokers whose session was on it move to another server.',
   'expect.zk.restart':
     'Expect: it comes back with its data, finds the leader and synchronises (DIFF, TRUNC or SNAP) before FOLLOWING.',
   'expect.zk.resume': 'Expect: it notices time has passed, rejoins and catches up.',
@@ -634,9 +634,9 @@ const ko = {
   'expect.zk.pause.follower':
     '예상: syncLimit이 지나면 리더가 이 서버를 빼고, 앙상블은 나머지로 계속 서비스합니다.',
   'expect.zk.partition.leader':
-    '예상: 혼자 남은 리더는 쿼럼을 잃고 물러납니다. 과반수 쪽이 더 높은 에포크로 새 리더를 선출합니다.',
+    '예상: 혼자 남은 리더는 쿼럼을 잃고 물러납니다. 과반수 쪽이 더 높은 에포크로 새 리더를 선출하고, 이 서버에 세션이 있던 브로커는 다른 서버로 옮겨 갑니다.',
   'expect.zk.partition.follower':
-    '예상: 고립된 서버는 복구될 때까지 LOOKING에 머무르고, 과반수 쪽은 계속 서비스합니다.',
+    '예상: 고립된 서버는 복구될 때까지 LOOKING에 머무르고, 과반수 쪽은 계속 서비스합니다. 이 서버에 세션이 있던 브로커는 다른 서버로 옮겨 갑니다.',
   'expect.zk.restart':
     '예상: 자기 데이터를 가지고 돌아와 리더를 찾고, FOLLOWING이 되기 전에 동기화(DIFF, TRUNC, SNAP)합니다.',
   'expect.zk.resume': '예상: 시간이 흐른 것을 알아채고 다시 합류해 따라잡습니다.',
