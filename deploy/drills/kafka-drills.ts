@@ -23,6 +23,7 @@ import {
   waitPartition,
   waitUntil,
   zookeeperNodes,
+  type PartitionState,
 } from './probes.ts';
 
 /** Session timeout (6 s) + the controller's reaction, with room for a busy machine. */
@@ -46,6 +47,30 @@ export async function waitHealthy(lab: ClusterHandle, info: ClusterInfo, kz: Kaf
     200,
   );
   return value;
+}
+
+/**
+ * A fresh one-partition topic whose three replicas (all in the ISR) are led by a broker that is not the
+ * controller, so a fault on the leader is not a controller failover too. Returns the partition's state.
+ */
+export async function topicLedByNonController(
+  lab: ClusterHandle,
+  info: ClusterInfo,
+  kz: KafkaZkClient,
+  topic: string,
+): Promise<PartitionState & { replicas: number[] }> {
+  const controller = await waitHealthy(lab, info, kz);
+  const ids = brokerNodes(info).map((broker) => broker.id);
+  const leaderId = ids.find((id) => id !== controller)!;
+  const replicas = [leaderId, ...ids.filter((id) => id !== leaderId)].slice(0, 3);
+  await createTopic(info, topic, { replicaAssignment: [replicas] });
+  const { value } = await waitPartition(
+    kz,
+    topic,
+    'every replica in the ISR',
+    (s) => s.isr.length === replicas.length,
+  );
+  return { ...value, replicas };
 }
 
 export const controllerKill: Drill = {
@@ -201,15 +226,9 @@ export const leaderKill: Drill = {
     const producer = drillProducer(info, { acks: 'all' });
     let victim: string | null = null;
     try {
-      const controller = await waitHealthy(lab, info, kz);
       // The leader is not the controller: this drill is about the partition, not the controller failover.
-      const ids = brokerNodes(info).map((broker) => broker.id);
-      const leaderId = ids.find((id) => id !== controller)!;
-      const replicas = [leaderId, ...ids.filter((id) => id !== leaderId)].slice(0, 3);
-      await createTopic(info, topic, { replicaAssignment: [replicas] });
-      const before = (
-        await waitPartition(kz, topic, 'every replica in the ISR', (s) => s.isr.length === replicas.length)
-      ).value;
+      const before = await topicLedByNonController(lab, info, kz, topic);
+      const replicas = before.replicas;
       step({
         en: `${topic}: leader ${before.leader}, epoch ${before.leaderEpoch}, ISR [${before.isr}]; producing with acks=all`,
         ko: `${topic}: 리더 ${before.leader}, 에포크 ${before.leaderEpoch}, ISR [${before.isr}]. acks=all로 보냅니다`,
@@ -229,7 +248,7 @@ export const leaderKill: Drill = {
         en: `killed ${victim} after ${ackedAtKill} acknowledged records`,
         ko: `확인 응답 ${ackedAtKill}개 뒤 ${victim}를 죽였습니다`,
       });
-      let after = before;
+      let after: PartitionState = before;
       let failoverMs: number | null = null;
       try {
         after = (

@@ -9,12 +9,10 @@
 
 import { fetchBrokerPartitions } from '../local/broker-admin.ts';
 import { choice, type Drill, type DrillOutcome } from './drill.ts';
-import { FAILOVER_DEADLINE_MS, waitHealthy } from './kafka-drills.ts';
+import { FAILOVER_DEADLINE_MS, topicLedByNonController } from './kafka-drills.ts';
 import {
   brokerName,
-  brokerNodes,
   connectZk,
-  createTopic,
   drillProducer,
   drillTopic,
   errorName,
@@ -66,15 +64,10 @@ export const zombieLeader: Drill = {
     const topic = drillTopic('zombie');
     let cut = false;
     try {
-      const controller = await waitHealthy(lab, info, kz);
       // The leader is not the controller: the lesson is the partition's leader, not a controller move.
-      const ids = brokerNodes(info).map((broker) => broker.id);
-      const leaderId = ids.find((id) => id !== controller)!;
-      const replicas = [leaderId, ...ids.filter((id) => id !== leaderId)].slice(0, 3);
-      await createTopic(info, topic, { replicaAssignment: [replicas] });
-      const before = (
-        await waitPartition(kz, topic, 'every replica in the ISR', (s) => s.isr.length === replicas.length)
-      ).value;
+      const before = await topicLedByNonController(lab, info, kz, topic);
+      const { replicas } = before;
+      const leaderId = before.leader;
       const zombie = brokerName(info, leaderId);
       const zombieNode = info.nodes.find((node) => node.name === zombie)!;
       const others = info.nodes.filter((node) => node.kind === 'broker' && node.name !== zombie);
