@@ -209,7 +209,11 @@ for (const { impl, available } of IMPLS) {
       async () => {
         const before = await status();
         const isolated = before.leader!;
-        const partition = await lab.kzlab(['partition', 'zk-leader']);
+        // Apache ZooKeeper 3.8 behind silent (stalled) links sometimes never re-elected within 90 s when the
+        // machine was loaded (a CI rehearsal with the whole suite running); our servers always did. Apache
+        // gets a refusing partition (iptables REJECT): what is tested is the lab's partition, on both.
+        const mode = impl === 'apache' ? 'reset' : 'stall';
+        const partition = await lab.kzlab(['partition', 'zk-leader', '--mode', mode]);
         expect(partition.code).toBe(0);
         expect(partition.stdout).toContain('cut 4 directed links');
 
@@ -223,8 +227,6 @@ for (const { impl, available } of IMPLS) {
               : undefined;
           },
           {
-            // Apache's FastLeaderElection backs off up to maxNotificationInterval (60 s) when a round's
-            // notifications go unanswered, which a stalled link to the old leader can cause.
             deadlineMs: 90_000,
             what: `a new leader on the majority side and ${isolated} not serving`,
             intervalMs: 200,
@@ -233,9 +235,7 @@ for (const { impl, available } of IMPLS) {
         );
         expect(split.links).toHaveLength(4);
         expect(
-          split.links.every(
-            (link) => link.mode === 'stall' && (link.from === isolated || link.to === isolated),
-          ),
+          split.links.every((link) => link.mode === mode && (link.from === isolated || link.to === isolated)),
         ).toBe(true);
 
         const heal = await lab.kzlab(['heal']);
