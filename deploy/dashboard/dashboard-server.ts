@@ -34,7 +34,7 @@ import { KzError } from '../../client/common/errors.ts';
 import { httpStatusOf } from '../cluster/errors.ts';
 import type { ClusterEvent, ClusterHandle } from '../cluster/handle.ts';
 import { DRILLS } from '../drills/catalog.ts';
-import { runDrill, type Drill } from '../drills/drill.ts';
+import { describeDrill, runDrill, type Drill } from '../drills/drill.ts';
 import type { LagHistory } from './lag-history.ts';
 import { registerLabClientRoutes } from './lab-client.ts';
 import { Poller } from './poller.ts';
@@ -292,14 +292,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
   let runningDrill: string | null = null;
   app.get('/api/drills', async () => ({
     running: runningDrill,
-    drills: drills.map(({ name, title, plan, question, choices, needs }) => ({
-      name,
-      title,
-      plan,
-      question,
-      choices,
-      needs,
-    })),
+    drills: drills.map(describeDrill),
   }));
   app.post<{ Params: { name: string }; Body: { predict?: string } | undefined }>(
     '/api/drills/:name/run',

@@ -63,6 +63,13 @@ export interface Drill {
   run(context: DrillContext): Promise<DrillOutcome>;
 }
 
+/** What a drill is, without how it runs (`kzlab drill list --json`, the dashboard's /api/drills). */
+export type DrillDescription = Omit<Drill, 'run'>;
+
+export function describeDrill({ name, title, plan, question, choices, needs }: Drill): DrillDescription {
+  return { name, title, plan, question, choices, needs };
+}
+
 export interface DrillStepRecord {
   /** Milliseconds since the drill started. */
   readonly atMs: number;

@@ -11,6 +11,7 @@
 //      L truncates S away. unclean=false: the partition stays offline until L is back; nothing
 //      acknowledged is lost.
 
+import type { Producer } from '../../client/index.ts';
 import { choice, type Drill, type DrillOutcome } from './drill.ts';
 import { FAILOVER_DEADLINE_MS, waitHealthy } from './kafka-drills.ts';
 import {
@@ -66,6 +67,12 @@ export const uncleanElection: Drill = {
     const acked = new Map<string, number[]>(topics.map((topic) => [topic, []]));
     let cut = false;
     let next = 0;
+    /** Ten numbered records to `topic`; the acknowledged values join its `acked` list. */
+    const sendBatch = async (producer: Producer, topic: string): Promise<void> => {
+      const values = Array.from({ length: 10 }, (_value, index) => next + index);
+      next += 10;
+      acked.get(topic)!.push(...(await sendValues(producer, topic, values)));
+    };
     const produce = async (
       topic: string,
       count: number,
@@ -74,11 +81,7 @@ export const uncleanElection: Drill = {
     ): Promise<void> => {
       const producer = drillProducer(info, { acks, retries: 3, brokers });
       try {
-        for (let sent = 0; sent < count; sent += 10) {
-          const values = Array.from({ length: 10 }, (_value, index) => next + index);
-          next += 10;
-          acked.get(topic)!.push(...(await sendValues(producer, topic, values)));
-        }
+        for (let sent = 0; sent < count; sent += 10) await sendBatch(producer, topic);
       } finally {
         await producer.close({ timeoutMs: 2_000 }).catch(() => undefined);
       }
@@ -122,11 +125,7 @@ export const uncleanElection: Drill = {
       let isrShrinkMs: number;
       try {
         const writeS = async (): Promise<void> => {
-          for (const topic of topics) {
-            const values = Array.from({ length: 10 }, (_value, index) => next + index);
-            next += 10;
-            acked.get(topic)!.push(...(await sendValues(writer, topic, values)));
-          }
+          for (const topic of topics) await sendBatch(writer, topic);
         };
         await waitUntil(
           `ISR [${leaderId}] on both topics`,

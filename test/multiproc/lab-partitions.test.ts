@@ -27,7 +27,12 @@ import { findFreePortBase } from '../../deploy/local/ports.ts';
 import { consumeAll, kcatAvailable } from '../conformance/kafka/broker-harness.ts';
 import { skipUnlessAvailable } from '../support/ci.ts';
 import { waitFor } from '../support/process.ts';
-import { checkDelivery, startSequenceProducer, type SequenceProducer } from './replication-support.ts';
+import {
+  checkDelivery,
+  expectReplicasCaughtUpAt,
+  startSequenceProducer,
+  type SequenceProducer,
+} from './replication-support.ts';
 
 const TOPIC = 'partitioned';
 /** Session timeout (6 s) plus the controller's reaction, with room for a busy machine. */
@@ -57,12 +62,13 @@ describe('network partitions around brokers (lab, RF 3, min.insync.replicas 2, a
     return { leader, leaderEpoch, isr: [...isr].sort((a, b) => a - b) };
   };
   const waitState = (what: string, predicate: (s: PartitionState) => boolean, deadlineMs: number) =>
-    waitFor(async () => ((s) => (predicate(s) ? s : undefined))(await state()), {
-      deadlineMs,
-      what: `${TOPIC}-0: ${what}`,
-      intervalMs: 100,
-      context,
-    });
+    waitFor(
+      async () => {
+        const current = await state();
+        return predicate(current) ? current : undefined;
+      },
+      { deadlineMs, what: `${TOPIC}-0: ${what}`, intervalMs: 100, context },
+    );
   const registered = (): Promise<number[]> => kz!.getBrokerIds();
   const partition = async (...groups: string[]): Promise<void> => {
     const result = await lab!.kzlab(['partition', ...groups]);
@@ -253,23 +259,10 @@ describe('network partitions around brokers (lab, RF 3, min.insync.replicas 2, a
     expect(report.acked).toBeGreaterThanOrEqual(900);
     expect(report.lost).toEqual([]);
     expect(report.outOfOrder).toBe(0);
-    const ends = await waitFor(
-      async () => {
-        const views = await Promise.all(
-          lab!.ready.nodes
-            .filter((node) => node.kind === 'broker')
-            .map(async (node) => {
-              const body = (await (await fetch(`${node.adminUrl}/partitions`)).json()) as {
-                partitions: { topic: string; logEndOffset: string; highWatermark: string }[];
-              };
-              const view = body.partitions.find((p) => p.topic === TOPIC);
-              return view === undefined ? undefined : `${view.logEndOffset}/${view.highWatermark}`;
-            }),
-        );
-        return new Set(views).size === 1 && views[0] !== undefined ? views : undefined;
-      },
-      { deadlineMs: 15_000, what: 'every replica at the same log end offset and high watermark', context },
+    await expectReplicasCaughtUpAt(
+      lab!.ready.nodes.filter((node) => node.kind === 'broker').map((node) => node.adminUrl),
+      TOPIC,
+      context,
     );
-    expect(ends).toHaveLength(3);
   });
 });

@@ -276,10 +276,22 @@ export function checkDelivery(acked: readonly number[], consumedValues: readonly
 
 /** Log end offset and high watermark of the partition on every broker (admin HTTP), once they settle. */
 export async function expectReplicasCaughtUp(cluster: ReplicationCluster, topic: string): Promise<void> {
+  await expectReplicasCaughtUpAt(
+    cluster.brokers.map((b) => `http://127.0.0.1:${b.adminPort}`),
+    topic,
+  );
+}
+
+/** The same, for brokers given by their admin HTTP base URLs (a lab's nodes). */
+export async function expectReplicasCaughtUpAt(
+  adminUrls: readonly string[],
+  topic: string,
+  context?: () => string,
+): Promise<void> {
   const read = async () =>
     Promise.all(
-      cluster.brokers.map(async (b) => {
-        const response = await fetch(`http://127.0.0.1:${b.adminPort}/partitions`);
+      adminUrls.map(async (url) => {
+        const response = await fetch(`${url}/partitions`);
         const body = (await response.json()) as {
           partitions: { topic: string; partition: number; logEndOffset: string; highWatermark: string }[];
         };
@@ -297,6 +309,7 @@ export async function expectReplicasCaughtUp(cluster: ReplicationCluster, topic:
       deadlineMs: 15_000,
       what: `all replicas of ${topic} at the same log end offset and high watermark`,
       intervalMs: 100,
+      ...(context === undefined ? {} : { context }),
     },
   );
   expect(settled[0]!.logEndOffset).toBe(settled[0]!.highWatermark);

@@ -8,6 +8,7 @@ import { UsageError } from '../flags.ts';
 import { DATA_DIR_FLAG, JSON_FLAG, withLab } from '../../local/lab-commands.ts';
 import { DRILLS, findDrill } from '../../drills/catalog.ts';
 import {
+  describeDrill,
   DrillNeedsError,
   formatQuestion,
   formatStep,
@@ -41,18 +42,7 @@ One line per drill: its name (for \`kzlab drill run <name>\`), its title, and th
   run({ flags }, io) {
     const lang = parseLang(flags.lang);
     if (flags.json) {
-      io.stdout(
-        JSON.stringify(
-          DRILLS.map(({ name, title, plan, question, choices, needs }) => ({
-            name,
-            title,
-            plan,
-            question,
-            choices,
-            needs,
-          })),
-        ),
-      );
+      io.stdout(JSON.stringify(DRILLS.map(describeDrill)));
       return Promise.resolve(0);
     }
     const width = Math.max(...DRILLS.map((drill) => drill.name.length));
