@@ -163,6 +163,15 @@ function fakeCluster(fake: FakeNodes) {
 
 const POST = { method: 'POST', headers: { [ACTION_HEADER]: '1' } };
 
+/** A dashboard on a free port that polls the fake lab often, for tests that wait on what it sees. */
+const QUICK_POLLS = {
+  host: '127.0.0.1',
+  port: 0,
+  pollIntervalMs: 100,
+  idlePollIntervalMs: 100,
+  zookeeperTimeoutMs: 300,
+} as const;
+
 /** Reads server-sent events from a fetch body until `until` says stop or the deadline passes. */
 async function readEvents(
   url: string,
@@ -207,11 +216,7 @@ describe('the dashboard server against a fake lab', () => {
     lab = fakeCluster(fake);
     dashboard = await startDashboard({
       cluster: lab.handle,
-      host: '127.0.0.1',
-      port: 0,
-      pollIntervalMs: 100,
-      idlePollIntervalMs: 100,
-      zookeeperTimeoutMs: 300,
+      ...QUICK_POLLS,
     });
   });
 
@@ -416,11 +421,7 @@ describe('drills from the dashboard', () => {
     };
     const dashboard = await startDashboard({
       cluster: lab.handle,
-      host: '127.0.0.1',
-      port: 0,
-      pollIntervalMs: 100,
-      idlePollIntervalMs: 100,
-      zookeeperTimeoutMs: 300,
+      ...QUICK_POLLS,
       drills: [drill],
     });
     try {
