@@ -72,7 +72,9 @@ export const zombieLeader: Drill = {
       const zombieNode = info.nodes.find((node) => node.name === zombie)!;
       const others = info.nodes.filter((node) => node.kind === 'broker' && node.name !== zombie);
       const acked: number[] = [];
-      const baseline = drillProducer(info, { acks: 'all', retries: 3 });
+      // Patient: right after another drill healed the network, a follower's fetcher may still be waiting
+      // out a request held by that partition (replica.socket.timeout.ms, 30 s) before it fetches again.
+      const baseline = drillProducer(info, { acks: 'all', deliveryTimeoutMs: 60_000 });
       try {
         acked.push(...(await sendValues(baseline, topic, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9])));
       } finally {
@@ -132,7 +134,7 @@ export const zombieLeader: Drill = {
       const survivor = drillProducer(info, {
         brokers: others.map((node) => `${node.host}:${node.clientPort}`).join(','),
         acks: 'all',
-        retries: 5,
+        deliveryTimeoutMs: 60_000,
       });
       try {
         acked.push(
